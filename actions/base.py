@@ -1,0 +1,63 @@
+"""The Executor protocol: what the loop needs from a browser or a desktop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from actions.schema import Action, Point
+from perception.screen import Screenshot
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What verification compares before and after an action.
+
+    Attributes:
+        location: URL (browser) or window title (desktop).
+        fingerprint: A hash of what is on the screen (DOM structure or pixels).
+        focus: A description of the focused element.
+        value: The focused field's value, when there is one.
+        scroll: Scroll offsets that an action may change.
+    """
+
+    location: str = ""
+    fingerprint: str = ""
+    focus: str = ""
+    value: str | None = None
+    scroll: tuple[float, ...] = ()
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Carries out resolved actions on a browser page or a desktop."""
+
+    name: str
+
+    def capture(self) -> Screenshot:
+        """Take a screenshot of what the agent sees."""
+        ...
+
+    def perform(self, action: Action) -> None:
+        """Carry out one action; raise ActionError when it cannot be done."""
+        ...
+
+    def state(self, point: Point | None = None) -> PageState:
+        """Read what verification needs (location, focus, a fingerprint of the screen).
+
+        With a point, the scroll offsets include those of the scrollable element there.
+        """
+        ...
+
+    def value_at(self, action: Action) -> str | None:
+        """The current value of the field or select an action targeted, if it can be read."""
+        ...
+
+    @property
+    def page(self) -> Any:
+        """The Playwright page for engines that read the DOM, or None on a desktop."""
+        ...
+
+    def close(self) -> None:
+        """Release the browser or the display."""
+        ...

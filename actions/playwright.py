@@ -1,0 +1,301 @@
+"""The browser executor: Playwright driving Chromium.
+
+Screenshot pixels become CSS pixels here and nowhere else (:meth:`PlaywrightExecutor.to_css`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+from urllib.parse import urlparse
+
+from actions.base import PageState
+from actions.browser_launch import CHROMIUM_ARGS, find_chromium
+from actions.schema import (
+    Action,
+    Click,
+    Drag,
+    Goto,
+    Hover,
+    Point,
+    Press,
+    Scroll,
+    Select,
+    TypeText,
+    Wait,
+)
+from typing_extensions import assert_never
+
+from agent.errors import ActionError, MissingDependency, OccludedTarget
+from perception.screen import Screenshot
+
+log = logging.getLogger(__name__)
+
+# Whether the element at a point is the target (or inside it, or a label of it).
+_HIT_TEST_JS = """(el, [x, y]) => {
+  const hit = document.elementFromPoint(x, y);
+  if (!hit) return {ok: false, at: null};
+  const labels = el.labels ? Array.from(el.labels) : [];
+  const ok = el === hit || el.contains(hit) || hit.contains(el) && hit.tagName === 'LABEL'
+    || labels.some(l => l === hit || l.contains(hit));
+  const text = (hit.innerText || hit.value || '').trim().slice(0, 60);
+  return {ok, at: `<${hit.tagName.toLowerCase()}${hit.id ? '#' + hit.id : ''}> ${text}`};
+}"""
+_STATE_JS = """([x, y]) => {
+  const a = document.activeElement;
+  let inner = [];
+  if (x !== null) {
+    let el = document.elementFromPoint(x, y);
+    while (el && el !== document.documentElement) {
+      if (el.scrollHeight > el.clientHeight || el.scrollWidth > el.clientWidth) {
+        inner = [el.scrollLeft, el.scrollTop];
+        if (el.scrollTop || el.scrollLeft || getComputedStyle(el).overflowY !== 'visible') break;
+      }
+      el = el.parentElement;
+    }
+  }
+  const focus = a ? `${a.tagName}#${a.id}.${a.name || ''}` : '';
+  const value = a && 'value' in a && a.tagName !== 'BUTTON' ? String(a.value) : null;
+  return {focus, value, scroll: [window.scrollX, window.scrollY, ...inner]};
+}"""
+_VALUE_AT_JS = """([x, y]) => {
+  let el = document.elementFromPoint(x, y);
+  if (el && el.tagName === 'LABEL' && el.control) el = el.control;
+  if (el && el.tagName === 'SELECT') return el.selectedOptions.length ? el.selectedOptions[0].label : '';
+  const a = document.activeElement;
+  if (a && 'value' in a && a.tagName !== 'BUTTON' && a !== document.body) return String(a.value);
+  if (el && 'value' in el) return String(el.value);
+  return el && el.isContentEditable ? el.innerText : null;
+}"""
+_SELECT_AT_JS = """([x, y, option]) => {
+  let el = document.elementFromPoint(x, y);
+  if (el && el.tagName === 'LABEL' && el.control) el = el.control;
+  while (el && el.tagName !== 'SELECT') el = el.parentElement;
+  if (!el) return 'no select box at the point';
+  const o = Array.from(el.options).find(o => o.label === option || o.value === option
+    || o.label.trim().toLowerCase() === option.trim().toLowerCase());
+  if (!o) return 'no option ' + JSON.stringify(option) + '; options: '
+    + Array.from(el.options).map(o => o.label).join(', ');
+  el.value = o.value;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  return '';
+}"""
+_ALWAYS_ALLOWED = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class PlaywrightExecutor:
+    """Carries out actions on one Playwright page.
+
+    Build it with :meth:`launch` (it owns the browser and closes it) or around an existing page
+    (it closes nothing).
+    """
+
+    name = "browser"
+
+    def __init__(self, page: Any, *, owned: tuple[Any, ...] = ()) -> None:
+        self._page = page
+        self._owned = owned
+        self.blocked: list[str] = []
+        """URLs the domain limit blocked, for the trace."""
+
+    @classmethod
+    def launch(
+        cls,
+        *,
+        viewport: tuple[int, int] = (1280, 800),
+        device_scale_factor: float = 1.0,
+        headless: bool = True,
+        executable: str | None = None,
+        allowed_domains: list[str] | None = None,
+        timeout_s: float = 10.0,
+    ) -> PlaywrightExecutor:
+        """Start Chromium (system first, then Playwright's) with one page.
+
+        Raises:
+            BrowserNotFound: No Chromium is installed.
+            MissingDependency: Playwright itself is missing.
+        """
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise MissingDependency("the browser executor needs playwright: pip install playwright") from exc
+        manager = sync_playwright().start()
+        try:
+            path = find_chromium(manager, executable)
+            browser = manager.chromium.launch(
+                executable_path=path, headless=headless, args=list(CHROMIUM_ARGS)
+            )
+            context = browser.new_context(
+                viewport={"width": viewport[0], "height": viewport[1]},
+                device_scale_factor=device_scale_factor,
+            )
+            context.set_default_timeout(timeout_s * 1000)
+            page = context.new_page()
+        except BaseException:
+            manager.stop()
+            raise
+        executor = cls(page, owned=(context, browser, manager))
+        if allowed_domains:
+            executor.limit_domains(allowed_domains)
+        log.info("launched %s (%s)", path or "Playwright's Chromium", "headless" if headless else "headed")
+        return executor
+
+    @property
+    def page(self) -> Any:
+        """The Playwright page (engines read its accessibility tree)."""
+        return self._page
+
+    @property
+    def device_scale_factor(self) -> float:
+        """Image pixels per CSS pixel."""
+        return float(self._page.evaluate("window.devicePixelRatio"))
+
+    def limit_domains(self, domains: list[str]) -> None:
+        """Block every request to a host outside ``domains`` (and their subdomains)."""
+        allowed = [d.lower().lstrip(".") for d in domains]
+
+        def route(route: Any) -> None:
+            url = route.request.url
+            parsed = urlparse(url)
+            host = (parsed.hostname or "").lower()
+            if parsed.scheme in ("data", "blob", "about", "file") or host in _ALWAYS_ALLOWED:
+                route.continue_()
+            elif any(host == d or host.endswith("." + d) for d in allowed):
+                route.continue_()
+            else:
+                self.blocked.append(url)
+                log.warning("blocked %s: not in allowed_domains %s", url, allowed)
+                route.abort("blockedbyclient")
+
+        self._page.context.route("**/*", route)
+
+    # -- coordinates: the one place screenshot pixels become CSS pixels -------------------------
+    def to_css(self, point: Point, scale: float | None = None) -> tuple[float, float]:
+        """Screenshot pixels -> CSS pixels of the viewport."""
+        factor = scale or self._scale
+        return point.x / factor, point.y / factor
+
+    _scale: float = 1.0
+
+    def capture(self) -> Screenshot:
+        """A PNG of the viewport at device resolution."""
+        data = self._page.screenshot(type="png")
+        shot = Screenshot.from_bytes(data, source=self._page.url)
+        viewport = self._page.viewport_size
+        scale = shot.size[0] / viewport["width"] if viewport else self.device_scale_factor
+        self._scale = scale
+        return Screenshot(image=shot.image, scale=scale, source=self._page.url)
+
+    def state(self, point: Point | None = None) -> PageState:
+        """URL, focus, the focused field's value, scroll offsets and a hash of the a11y tree."""
+        css = self.to_css(point) if point else (None, None)
+        info = self._page.evaluate(_STATE_JS, list(css))
+        # The AI mode keeps element refs stable; the default mode would invalidate the handles
+        # an engine just returned.
+        tree = self._page.aria_snapshot(mode="ai")
+        return PageState(
+            location=self._page.url,
+            fingerprint=hashlib.sha1(tree.encode()).hexdigest(),
+            focus=info["focus"],
+            value=info["value"],
+            scroll=tuple(float(v) for v in info["scroll"]),
+        )
+
+    def value_at(self, action: Action) -> str | None:
+        """The value of the field or select the action aimed at (the focused one for typing)."""
+        point = getattr(action, "point", None)
+        if point is None:
+            return self.state().value
+        return self._page.evaluate(_VALUE_AT_JS, list(self.to_css(point)))  # type: ignore[no-any-return]
+
+    def reveal(self, handle: str) -> None:
+        """Scroll the element with this handle into view."""
+        self._page.locator(handle).scroll_into_view_if_needed()
+
+    def hit_test(self, point: Point, handle: str | None) -> None:
+        """Raise OccludedTarget when something other than the target is at the point."""
+        if not handle:
+            return
+        x, y = self.to_css(point)
+        try:
+            result = self._page.locator(handle).evaluate(_HIT_TEST_JS, [x, y], timeout=2000)
+        except Exception as exc:  # noqa: BLE001 - a stale handle: the page changed
+            raise ActionError(f"the target is gone ({handle}): {exc}".splitlines()[0]) from exc
+        if not result["ok"]:
+            raise OccludedTarget(
+                f"the click point ({x:.0f}, {y:.0f}) is covered by {result['at'] or 'nothing'}"
+            )
+
+    def perform(self, action: Action) -> None:
+        """Carry out one resolved action."""
+        page = self._page
+        mouse, keyboard = page.mouse, page.keyboard
+        match action:
+            case Click():
+                self.hit_test(action.point, action.handle)
+                x, y = self.to_css(action.point)
+                mouse.click(x, y, button=action.button, click_count=action.clicks)
+            case Hover():
+                self.hit_test(action.point, action.handle)
+                mouse.move(*self.to_css(action.point))
+            case TypeText():
+                if action.point is not None:
+                    self.hit_test(action.point, action.handle)
+                    mouse.click(*self.to_css(action.point))
+                if action.clear:
+                    keyboard.press("ControlOrMeta+A")
+                    keyboard.press("Delete")
+                keyboard.type(action.text)
+                if action.submit:
+                    keyboard.press("Enter")
+            case Press():
+                try:
+                    keyboard.press(action.keys)
+                except Exception as exc:  # noqa: BLE001 - Playwright's message names the key
+                    raise ActionError(f"cannot press {action.keys!r}: {exc}".splitlines()[0]) from exc
+            case Scroll():
+                if action.point is None:
+                    page.evaluate(
+                        "([dx, dy]) => window.scrollBy({left: dx, top: dy, behavior: 'instant'})",
+                        [action.dx / self._scale, action.dy / self._scale],
+                    )
+                else:
+                    mouse.move(*self.to_css(action.point))
+                    mouse.wheel(action.dx / self._scale, action.dy / self._scale)
+            case Select():
+                self._select(action)
+            case Drag():
+                self.hit_test(action.start, action.handle)
+                mouse.move(*self.to_css(action.start))
+                mouse.down()
+                mouse.move(*self.to_css(action.end), steps=12)
+                mouse.up()
+            case Goto():
+                page.goto(action.url, wait_until="load")
+            case Wait():
+                page.wait_for_timeout(action.seconds * 1000)
+            case _:  # pragma: no cover - the union is closed
+                assert_never(action)
+
+    def _select(self, action: Select) -> None:
+        if action.handle:
+            locator = self._page.locator(action.handle)
+            try:
+                locator.select_option(label=action.option, timeout=2000)
+                return
+            except Exception:  # noqa: BLE001 - maybe it names the option's value, not its label
+                pass
+        message = self._page.evaluate(_SELECT_AT_JS, [*self.to_css(action.point), action.option])
+        if message:
+            raise ActionError(f"cannot select {action.option!r}: {message}")
+
+    def close(self) -> None:
+        """Close what this executor launched (nothing, when it wraps a page it was given)."""
+        for thing in self._owned:
+            try:
+                thing.stop() if hasattr(thing, "stop") else thing.close()
+            except Exception:  # noqa: BLE001 - closing must not hide the run's own error
+                log.debug("error while closing %r", thing, exc_info=True)
+        self._owned = ()

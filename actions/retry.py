@@ -1,0 +1,44 @@
+"""Retry and polling policies, built only here (tenacity), so every wait is logged the same way."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from tenacity import (
+    Retrying,
+    before_sleep_log,
+    retry_if_exception_type,
+    retry_if_not_result,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_fixed,
+)
+
+from agent.errors import RETRYABLE
+
+log = logging.getLogger(__name__)
+
+
+def step_retrying(*, attempts: int, deadline_s: float) -> Retrying:
+    """Retry a step's attempt on model and action errors, within its attempts and its timeout."""
+    return Retrying(
+        stop=stop_after_attempt(max(1, attempts)) | stop_after_delay(deadline_s),
+        retry=retry_if_exception_type(RETRYABLE),
+        wait=wait_fixed(0.25),
+        before_sleep=before_sleep_log(log, logging.INFO),
+        reraise=True,
+    )
+
+
+def polling(
+    *, timeout_s: float, interval_s: float = 0.1, accept: Callable[[Any], bool] = bool
+) -> Retrying:
+    """Call until ``accept(result)`` or the timeout; the last result is returned either way."""
+    return Retrying(
+        stop=stop_after_delay(max(0.0, timeout_s)),
+        retry=retry_if_not_result(accept),
+        wait=wait_fixed(interval_s),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+    )

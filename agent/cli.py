@@ -1,0 +1,171 @@
+"""The ``agent`` command: parse, call the library, render with rich.
+
+Exit codes: 0 all passed, 1 a task failed (or nothing matched, for ``locate``), 2 bad input or
+usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from agent.engines import ENGINES, PLANNED
+from agent.errors import AgentError, TaskFileError, UserError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_ICONS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "error": "[red]![/]", "skipped": "[dim]-[/]"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"agent: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="agent", description="Automate browsers and desktops from screenshots.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    engines = list(ENGINES) + list(PLANNED)
+
+    run = sub.add_parser("run", help="run task files")
+    run.add_argument("tasks", nargs="+", type=Path, metavar="TASK.yaml")
+    run.add_argument("--engine", default="offline", choices=engines, help="default: offline")
+    run.add_argument("--out", type=Path, default=Path("runs"), help="where run folders go")
+    run.add_argument("--headed", action="store_true", help="show the browser window")
+
+    locate = sub.add_parser("locate", help="find a described element in an image (pixels only)")
+    locate.add_argument("image", type=Path)
+    locate.add_argument("description")
+    locate.add_argument("--engine", default="offline", choices=engines)
+    locate.add_argument("--scale", type=float, default=1.0, help="image pixels per screen pixel")
+
+    sub.add_parser("schema", help="print the JSON Schema of task files")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``agent`` console script."""
+    args = _parser().parse_args(argv)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    console = Console(highlight=False)
+    errors = Console(stderr=True, highlight=False)
+    try:
+        if args.command == "schema":
+            from agent.task import task_json_schema
+
+            print(json.dumps(task_json_schema(), indent=2))
+            return EXIT_OK
+        if args.command == "locate":
+            return _locate(args, console)
+        return _run(args, console, errors)
+    except KeyboardInterrupt:
+        errors.print("[yellow]interrupted[/]")
+        return EXIT_INTERRUPTED
+    except UserError as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}")
+        return EXIT_USAGE
+    except AgentError as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}")
+        return EXIT_FAILED
+
+
+def _locate(args: Any, console: Console) -> int:
+    from agent.engines import make_engine
+    from perception.screen import Screenshot
+
+    try:
+        shot = Screenshot.open(args.image, scale=args.scale)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{args.image}: cannot read it as an image ({exc})") from None
+    engine = make_engine(args.engine, pixels_only=True)
+    found = engine.locate(shot, args.description)
+    if found.element is None:
+        near = [c.summary() for c in found.candidates[:3]]
+        console.print(json.dumps({"error": "no match", "closest": near}, ensure_ascii=False))
+        return EXIT_FAILED
+    result = found.element.summary()
+    result.pop("handle", None)
+    console.print(json.dumps(result, ensure_ascii=False), soft_wrap=True)
+    return EXIT_OK
+
+
+def _run(args: Any, console: Console, errors: Console) -> int:
+    from agent.engines import make_engine
+    from agent.runner import run_task
+    from agent.taskfile import LoadedTask, load_task
+    from agent.trace import StepRecord
+
+    loaded: list[LoadedTask] = []
+    problems: list[str] = []
+    for path in args.tasks:  # every file is checked before any browser starts
+        try:
+            loaded.append(load_task(path))
+        except TaskFileError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        for problem in problems:
+            errors.print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
+        return EXIT_USAGE
+    engine = make_engine(args.engine)
+    failed = 0
+    for task in loaded:
+        total = len(task.task.steps)
+        console.print(f"[bold]{escape(task.task.name)}[/] [dim]({task.path}, {total} steps)[/]")
+        status = console.status("")
+
+        def start(record: StepRecord, total: int = total, status: Any = status) -> None:
+            status.update(f"{record.index + 1}/{total} {record.verb} {escape(record.target)}")
+            status.start()
+
+        def end(record: StepRecord, total: int = total, status: Any = status) -> None:
+            status.stop()
+            console.print(_step_line(record, total), soft_wrap=True)
+
+        try:
+            trace, path = run_task(
+                task, engine=engine, out=args.out, headed=args.headed,
+                on_step_start=start, on_step_end=end,
+            )
+        finally:
+            status.stop()
+        if trace.status != "passed":
+            failed += 1
+        colour = "green" if trace.status == "passed" else "red"
+        passed = sum(1 for s in trace.steps if s.status == "passed")
+        console.print(
+            f"[{colour}]{trace.status}[/]: {passed}/{total} steps in {trace.duration_ms / 1000:.1f} s"
+            + (f" [red]{escape(trace.error)}[/]" if trace.error else "")
+        )
+        for name, value in trace.outputs.items():
+            console.print(f"  extracted {escape(name)!s}: {escape(repr(value))}")
+        console.print(f"  trace: {path}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _step_line(record: Any, total: int) -> str:
+    icon = _ICONS.get(record.status, "?")
+    seconds = record.duration_ms / 1000
+    line = (
+        f" {icon} {record.index + 1}/{total} [bold]{record.verb}[/] {escape(record.target)}"
+        f" [dim]{record.engine or '-'} {seconds:.2f} s"
+        + (f", {record.attempts} tries" if record.attempts > 1 else "")
+        + "[/]"
+    )
+    if record.tie:
+        line += " [yellow](tie: see the trace)[/]"
+    if record.error:
+        line += f"\n     [red]{escape(record.error)}[/]"
+    return line
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""The exception tree of gui-agent.
+
+Every error the library raises on purpose derives from :class:`AgentError`::
+
+    AgentError
+    ├── UserError                  the input is wrong: fix the task file or the call
+    │   ├── TaskFileError          a task file does not parse or validate (file:line:col)
+    │   ├── UsageError             an argument or option is wrong
+    │   └── EngineCannotPlan       a goal step needs a vision-language model engine
+    ├── EnvironmentError_          something is missing on this machine
+    │   ├── BrowserNotFound        no Chromium to launch
+    │   └── MissingDependency      an optional package (an extra) is not installed
+    ├── ModelError                 the engine could not answer (recorded on the step, retried)
+    │   └── ElementNotFound        nothing on the screen matches the description
+    └── ActionError                an action ran but did not do what it promised (retried)
+        ├── OccludedTarget         something else is on top of the click point
+        └── VerificationFailed     the screen did not change the way the step promised
+
+Model and action errors are the ones the loop retries; anything else is a bug or a user error
+and stops the run at once.
+"""
+
+from __future__ import annotations
+
+
+class AgentError(Exception):
+    """Root of every error gui-agent raises on purpose."""
+
+
+class UserError(AgentError):
+    """The input is wrong; the message says what was expected."""
+
+
+class TaskFileError(UserError):
+    """A task file is invalid. ``problems`` holds one ``file:line:col: message`` per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        problems = sorted(problems, key=_position)
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _position(problem: str) -> tuple[int, int]:
+    """Sort key: the line and column of a ``file:line:col: message`` problem."""
+    parts = problem.split(":", 3)
+    try:
+        return int(parts[1]), int(parts[2])
+    except (IndexError, ValueError):
+        return 0, 0
+
+
+class UsageError(UserError):
+    """A command-line argument or API argument is wrong."""
+
+
+class EnvironmentError_(AgentError):  # noqa: N801 - the builtin name is taken
+    """Something this machine lacks (a browser, a display, an optional package)."""
+
+
+class BrowserNotFound(EnvironmentError_):
+    """No Chromium could be found to launch."""
+
+
+class MissingDependency(EnvironmentError_):
+    """An optional dependency is not installed; the message names the pip extra."""
+
+
+class ModelError(AgentError):
+    """The engine failed to produce a usable answer for this step."""
+
+
+class ElementNotFound(ModelError):
+    """Nothing on the screen matches the description well enough."""
+
+
+class EngineCannotPlan(UserError):
+    """The engine cannot plan goal steps (the offline engine has no model)."""
+
+
+class ActionError(AgentError):
+    """An action did not have the effect it promised."""
+
+
+class OccludedTarget(ActionError):
+    """Another element covers the click point."""
+
+
+class VerificationFailed(ActionError):
+    """The step's promise (a field's text, a changed page, a visible text) was not met."""
+
+
+RETRYABLE: tuple[type[AgentError], ...] = (ModelError, ActionError)
+"""Errors the loop retries (re-locating between tries); all others stop the step at once."""

@@ -1,0 +1,363 @@
+"""The loop for one step: capture, locate, act, verify; retried, re-locating between tries."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from collections.abc import Iterator
+from typing import Any, Literal
+from urllib.parse import urljoin
+
+from actions.base import Executor, PageState
+from actions.retry import polling, step_retrying
+from actions.schema import (
+    ACTION_ADAPTER,
+    Action,
+    Click,
+    Drag,
+    Goto,
+    Hover,
+    Point,
+    Press,
+    Scroll,
+    Select,
+    TypeText,
+    Wait,
+)
+from agent.errors import ElementNotFound, UserError, VerificationFailed
+from agent.task import (
+    DragArgs,
+    ExpectArgs,
+    ExtractArgs,
+    GoalArgs,
+    GotoArgs,
+    PressArgs,
+    ScrollArgs,
+    SelectArgs,
+    TargetArgs,
+    TypeArgs,
+    WaitArgs,
+    WaitForArgs,
+)
+from agent.trace import StepRecord
+from perception.elements import Element
+from perception.engine import Engine, Located
+from perception.matching import Intent
+from perception.screen import Screenshot
+
+log = logging.getLogger(__name__)
+
+EXPECT_TIMEOUT_S = 5.0
+CHANGE_WINDOW_S = 2.0
+"""How long a click may take to show its effect before it counts as having done nothing."""
+
+
+@dataclass
+class StepContext:
+    """What a step needs besides its arguments."""
+
+    executor: Executor
+    engine: Engine
+    record: StepRecord
+    timeout_s: float
+    retries: int
+    base_url: str = ""
+    on_capture: Any = None
+
+
+def describe(verb: str, args: Any) -> str:
+    """The step's target as one line for the trace and the console."""
+    match args:
+        case TargetArgs() | WaitForArgs():
+            return args.target
+        case TypeArgs():
+            return f"{args.text!r} into {args.into}" if args.into else repr(args.text)
+        case SelectArgs():
+            return f"{args.option!r} in {args.in_}"
+        case DragArgs():
+            return f"{args.from_} -> {args.to}"
+        case ScrollArgs():
+            return f"{args.direction} x{args.amount:g}" + (f" in {args.within}" if args.within else "")
+        case ExpectArgs():
+            return args.text
+        case ExtractArgs():
+            return args.what
+        case GotoArgs():
+            return args.url
+        case PressArgs():
+            return args.keys
+        case WaitArgs():
+            return f"{args.seconds:g} s"
+        case GoalArgs():
+            return args.goal
+    return ""
+
+
+class StepRunner:
+    """Runs one step against an executor with an engine, filling its trace record."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        self.ctx = ctx
+        self.record = ctx.record
+        self._started = time.monotonic()
+        self._last_shot: Screenshot | None = None
+
+    # -- timing helpers ------------------------------------------------------------------------
+    @contextmanager
+    def _timed(self, phase: Literal["capture", "locate", "act", "verify"]) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            timings = self.record.timings
+            setattr(timings, phase, getattr(timings, phase) + (time.perf_counter() - start) * 1000)
+
+    def remaining(self) -> float:
+        """Seconds left before the step's timeout."""
+        return max(0.0, self.ctx.timeout_s - (time.monotonic() - self._started))
+
+    def capture(self) -> Screenshot:
+        """Take a screenshot and remember it as the step's latest."""
+        with self._timed("capture"):
+            shot = self.ctx.executor.capture()
+        self._last_shot = shot
+        return shot
+
+    @property
+    def last_screenshot(self) -> Screenshot | None:
+        """The step's latest capture (saved into the run folder)."""
+        return self._last_shot
+
+    def locate(self, description: str, intent: Intent) -> Element:
+        """Capture and find an element, scrolling it into view when it lies off screen."""
+        for _ in range(3):
+            shot = self.capture()
+            with self._timed("locate"):
+                found = self.ctx.engine.locate(
+                    shot, description, intent=intent, page=self.ctx.executor.page
+                )
+            self._note(found)
+            element = found.element
+            if element is None:
+                near = ", ".join(
+                    f"{c.text[:40]!r} ({c.role}, {c.confidence:.2f})" for c in found.candidates[:3]
+                )
+                raise ElementNotFound(
+                    f"nothing matches {description!r}" + (f"; closest: {near}" if near else "")
+                )
+            width, height = shot.size
+            reveal = getattr(self.ctx.executor, "reveal", None)
+            if element.box.inside(width, height) or not element.handle or reveal is None:
+                return element
+            with self._timed("act"):
+                reveal(element.handle)
+        return element
+
+    def _note(self, found: Located) -> None:
+        record = self.record
+        if found.element is not None:
+            record.element = found.element.summary()
+            record.engine = found.element.engine
+        record.candidates = [c.summary() for c in found.candidates]
+        record.tie = found.tie
+        for note in found.notes:
+            if note not in record.notes:
+                record.notes.append(note)
+
+    def act(self, action: Action) -> None:
+        """Perform an action and record it."""
+        self.record.action = ACTION_ADAPTER.dump_python(action, mode="json", exclude_none=True)
+        with self._timed("act"):
+            self.ctx.executor.perform(action)
+
+    def state(self, point: Point | None = None) -> PageState | None:
+        """The executor's state, or None while the page is navigating."""
+        try:
+            return self.ctx.executor.state(point)
+        except Exception:  # noqa: BLE001 - a navigation destroys the page's context mid-read
+            return None
+
+    def wait_for_change(self, before: PageState | None, what: str, point: Point | None = None) -> None:
+        """Poll until the page differs from ``before``; raise VerificationFailed if it never does."""
+        with self._timed("verify"):
+            changed = polling(
+                timeout_s=min(CHANGE_WINDOW_S, self.remaining()),
+                accept=lambda now: now is None or now != before,
+            )(self.state, point)
+        if changed is not None and changed == before:
+            raise VerificationFailed(f"{what} changed nothing (page, focus and content as before)")
+
+    # -- the step ------------------------------------------------------------------------------
+    def run(self, verb: str, args: Any) -> Any:
+        """Run the step with retries; returns its output (extract) or None."""
+        attempts = 1 + self.ctx.retries
+        if verb in ("expect", "wait_for", "wait", "goal"):
+            attempts = 1  # they poll or wait on their own, until their timeout
+        for attempt in step_retrying(attempts=attempts, deadline_s=self.ctx.timeout_s):
+            with attempt:
+                self.record.attempts += 1
+                return self._once(verb, args)
+        return None  # pragma: no cover - tenacity either returns or raises
+
+    def _once(self, verb: str, args: Any) -> Any:
+        match verb:
+            case "click" | "double_click" | "right_click":
+                element = self.locate(args.target, Intent.CLICK)
+                point = Point(x=element.point[0], y=element.point[1])
+                before = self.state()
+                self.act(
+                    Click(
+                        point=point,
+                        handle=element.handle,
+                        button="right" if verb == "right_click" else "left",
+                        clicks=2 if verb == "double_click" else 1,
+                    )
+                )
+                self.wait_for_change(before, f"{verb} on {args.target!r}")
+            case "hover":
+                element = self.locate(args.target, Intent.CLICK)
+                self.act(Hover(point=Point(x=element.point[0], y=element.point[1]), handle=element.handle))
+            case "type":
+                self._type(args)
+            case "press":
+                self.capture()
+                self.act(Press(keys=args.keys))
+            case "scroll":
+                self._scroll(args)
+            case "select":
+                element = self.locate(args.in_, Intent.SELECT)
+                action = Select(
+                    point=Point(x=element.point[0], y=element.point[1]),
+                    option=args.option,
+                    handle=element.handle,
+                )
+                self.act(action)
+                with self._timed("verify"):
+                    value = self.ctx.executor.value_at(action)
+                if value is not None and value.strip().casefold() != args.option.strip().casefold():
+                    raise VerificationFailed(f"{args.in_!r} shows {value!r}, not {args.option!r}")
+            case "drag":
+                source = self.locate(args.from_, Intent.CLICK)
+                target = self.locate(args.to, Intent.CLICK)
+                before = self.state()
+                self.act(
+                    Drag(
+                        start=Point(x=source.point[0], y=source.point[1]),
+                        end=Point(x=target.point[0], y=target.point[1]),
+                        handle=source.handle,
+                        end_handle=target.handle,
+                    )
+                )
+                self.wait_for_change(before, f"dragging {args.from_!r}")
+            case "goto":
+                url = urljoin(self.ctx.base_url, args.url) if self.ctx.base_url else args.url
+                self.act(Goto(url=url))
+                self.capture()
+            case "wait":
+                self.act(Wait(seconds=args.seconds))
+                self.capture()
+            case "wait_for":
+                self._poll_for(lambda: self.locate(args.target, Intent.TEXT), args.target)
+            case "expect":
+                self._poll_for(lambda: self._find_text(args.text), args.text, expect=True)
+            case "extract":
+                return self._extract(args)
+            case "goal":
+                self._goal(args)
+            case _:  # pragma: no cover - the task schema lists the verbs
+                raise UserError(f"unknown verb {verb!r}")
+        return None
+
+    def _type(self, args: TypeArgs) -> None:
+        point = handle = None
+        if args.into:
+            element = self.locate(args.into, Intent.TYPE)
+            point, handle = Point(x=element.point[0], y=element.point[1]), element.handle
+        else:
+            self.capture()
+        action = TypeText(point=point, text=args.text, clear=args.clear, handle=handle)
+        self.act(action)
+        self.record.action = {**(self.record.action or {}), "submit": args.submit}
+        with self._timed("verify"):
+            value = self.ctx.executor.value_at(action)
+        if value is not None:
+            ok = value == args.text if args.clear else value.endswith(args.text)
+            if not ok:
+                raise VerificationFailed(f"the field holds {value!r} after typing {args.text!r}")
+        if args.submit:
+            with self._timed("act"):
+                self.ctx.executor.perform(Press(keys="Enter"))
+
+    def _scroll(self, args: ScrollArgs) -> None:
+        point = None
+        shot = self.capture()
+        width, height = shot.size
+        if args.within:
+            element = self.locate(args.within, Intent.CLICK)
+            point = Point(x=element.point[0], y=element.point[1])
+            width, height = int(element.box.width), int(element.box.height)
+        step_x, step_y = width * 0.8 * args.amount, height * 0.8 * args.amount
+        dx, dy = {
+            "down": (0.0, step_y),
+            "up": (0.0, -step_y),
+            "right": (step_x, 0.0),
+            "left": (-step_x, 0.0),
+        }[args.direction]
+        before = self.state(point)
+        self.act(Scroll(point=point, dx=dx, dy=dy))
+        try:
+            self.wait_for_change(before, f"scrolling {args.direction}", point)
+        except VerificationFailed:
+            self.record.notes.append("nothing moved: already at the end")
+        self.capture()
+
+    def _find_text(self, text: str) -> Element | None:
+        shot = self.capture()
+        with self._timed("verify"):
+            return self.ctx.engine.find_text(shot, text, page=self.ctx.executor.page)
+
+    def _poll_for(self, probe: Any, what: str, *, expect: bool = False) -> None:
+        timeout = self.remaining()
+
+        def attempt() -> Element | None:
+            try:
+                return probe()  # type: ignore[no-any-return]
+            except ElementNotFound:
+                return None
+
+        found = polling(timeout_s=timeout, interval_s=0.2, accept=lambda e: e is not None)(attempt)
+        if found is None:
+            verb = "expected text" if expect else "element"
+            raise VerificationFailed(f"{verb} {what!r} not visible after {timeout:g} s")
+        self.record.element = found.summary()
+        self.record.engine = found.engine
+
+    def _extract(self, args: ExtractArgs) -> Any:
+        element = self.locate(args.what, Intent.TEXT)
+        text = element.value if element.value else element.text
+        try:
+            match args.as_:
+                case "int":
+                    return int("".join(ch for ch in text if ch.isdigit() or ch == "-"))
+                case "float":
+                    kept = "".join(ch for ch in text if ch.isdigit() or ch in "-.")
+                    return float(kept)
+                case "bool":
+                    return text.strip().casefold() in ("true", "yes", "on", "1", "checked")
+        except ValueError:
+            raise ElementNotFound(f"{args.what!r} reads {text!r}, which is not an {args.as_}") from None
+        return text
+
+    def _goal(self, args: GoalArgs) -> None:
+        history: list[str] = []
+        for _ in range(args.max_actions):
+            shot = self.capture()
+            with self._timed("locate"):
+                action = self.ctx.engine.plan(shot, args.goal, history=history)
+            if action is None:
+                return
+            self.act(action)
+            history.append(ACTION_ADAPTER.dump_json(action).decode())
+        raise VerificationFailed(f"goal not reached after {args.max_actions} actions: {args.goal!r}")

@@ -1,0 +1,185 @@
+"""Running a task file: set up the target, run its steps through the loop, keep the trace."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from actions.base import Executor
+from agent.errors import AgentError, UsageError
+from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner, describe
+from agent.task import BrowserTarget, step_args
+from agent.taskfile import LoadedTask
+from agent.trace import StepRecord, Trace, TraceWriter, new_run_dir
+from perception.engine import Engine
+
+log = logging.getLogger(__name__)
+
+StepCallback = Callable[[StepRecord], None]
+
+
+@contextmanager
+def browser_target(
+    target: BrowserTarget, task_dir: Path, *, headed: bool, allowed_domains: list[str] | None,
+    timeout_s: float,
+) -> Iterator[tuple[Executor, str]]:
+    """Serve the local site if the URL is a path, launch Chromium, open the URL.
+
+    Yields the executor and the start URL.
+    """
+    from actions.playwright import PlaywrightExecutor
+    from agent.site import LocalSite
+
+    with ExitStack() as stack:
+        url = target.url
+        if "://" not in url:
+            local = (task_dir / url).resolve()
+            root = task_dir.resolve()
+            if root not in local.parents:
+                root = local.parent
+            site = stack.enter_context(LocalSite(root))
+            url = site.url_for(local.relative_to(root).as_posix() + url[len(url.split("#")[0]) :])
+        executor = PlaywrightExecutor.launch(
+            viewport=(target.viewport.width, target.viewport.height),
+            device_scale_factor=target.device_scale_factor,
+            headless=not (headed or target.headed),
+            allowed_domains=allowed_domains,
+            timeout_s=timeout_s,
+        )
+        stack.callback(executor.close)
+        executor.page.goto(url, wait_until="load")
+        yield executor, url
+
+
+def run_task(
+    loaded: LoadedTask,
+    *,
+    engine: Engine,
+    out: Path = Path("runs"),
+    headed: bool = False,
+    on_step_start: StepCallback | None = None,
+    on_step_end: StepCallback | None = None,
+) -> tuple[Trace, Path]:
+    """Run one validated task; the trace is written even when the run fails or is interrupted.
+
+    Returns the trace and its path. Model and action failures end the run with status
+    ``failed``; environment problems (no browser) with ``error``. ``KeyboardInterrupt`` is
+    re-raised after the trace is written with status ``interrupted``.
+    """
+    task = loaded.task
+    run_dir = new_run_dir(out, task.name)
+    trace = Trace(task=task.name, file=str(loaded.path), engine=engine.name)
+    writer = TraceWriter(run_dir, trace)
+    for index, step in enumerate(task.steps):
+        verb, args = step_args(step)
+        trace.steps.append(StepRecord(index=index, verb=verb, target=describe(verb, args)))
+    writer.write()
+    started = time.monotonic()
+    try:
+        if task.desktop is not None:
+            raise UsageError(
+                f"{loaded.where('desktop')}: desktop tasks need the desktop executor, "
+                "which this version does not include yet; use a `browser:` target"
+            )
+        assert task.browser is not None
+        trace.target = {"browser": task.browser.model_dump(mode="json")}
+        with browser_target(
+            task.browser,
+            loaded.path.parent,
+            headed=headed,
+            allowed_domains=task.allowed_domains,
+            timeout_s=task.timeout,
+        ) as (executor, url):
+            trace.target["start_url"] = url
+            trace.status = _run_steps(
+                loaded, executor, engine, writer, url, on_step_start, on_step_end
+            )
+            trace.blocked_requests = list(getattr(executor, "blocked", []))
+    except KeyboardInterrupt:
+        trace.status = "interrupted"
+        _mark_rest(trace, "skipped")
+        raise
+    except AgentError as exc:
+        trace.status = "error"
+        trace.error = str(exc)
+        _mark_rest(trace, "skipped")
+    except Exception as exc:
+        trace.status = "error"
+        trace.error = f"{type(exc).__name__}: {exc}"
+        _mark_rest(trace, "skipped")
+        raise
+    finally:
+        trace.ended = datetime.now().isoformat(timespec="seconds")
+        trace.duration_ms = round((time.monotonic() - started) * 1000, 1)
+        writer.write()
+    return trace, writer.path
+
+
+def _mark_rest(trace: Trace, status: str) -> None:
+    for record in trace.steps:
+        if record.status == "running":
+            record.status = "error"
+        elif record.status == "pending":
+            record.status = status  # type: ignore[assignment]
+
+
+def _run_steps(
+    loaded: LoadedTask,
+    executor: Executor,
+    engine: Engine,
+    writer: TraceWriter,
+    base_url: str,
+    on_step_start: StepCallback | None,
+    on_step_end: StepCallback | None,
+) -> str:
+    task, trace = loaded.task, writer.trace
+    for step, record in zip(task.steps, trace.steps, strict=True):
+        verb, args = step_args(step)
+        timeout = args.timeout or (min(EXPECT_TIMEOUT_S, task.timeout) if verb == "expect" else task.timeout)
+        runner = StepRunner(
+            StepContext(
+                executor=executor,
+                engine=engine,
+                record=record,
+                timeout_s=timeout,
+                retries=task.retries,
+                base_url=base_url,
+            )
+        )
+        record.status = "running"
+        if on_step_start:
+            on_step_start(record)
+        started = time.monotonic()
+        try:
+            output = runner.run(verb, args)
+            record.status = "passed"
+            if verb == "extract":
+                record.output = output
+                trace.outputs[args.what] = output
+        except AgentError as exc:
+            record.status = "failed"
+            record.error = f"{type(exc).__name__}: {exc}"
+            where = loaded.where("steps", record.index)
+            log.info("%s: step %d (%s) failed: %s", where, record.index + 1, verb, exc)
+        finally:
+            record.duration_ms = round((time.monotonic() - started) * 1000, 1)
+            _round(record)
+            shot = runner.last_screenshot
+            if shot is not None:
+                writer.save_screenshot(record, shot)
+            writer.write()
+        if on_step_end:
+            on_step_end(record)
+        if record.status != "passed":
+            _mark_rest(trace, "skipped")
+            return "failed"
+    return "passed"
+
+
+def _round(record: StepRecord) -> None:
+    t = record.timings
+    t.capture, t.locate, t.act, t.verify = (round(v, 1) for v in (t.capture, t.locate, t.act, t.verify))

@@ -1,0 +1,123 @@
+"""The trace: the JSON record of a run, written whatever happens.
+
+The report and the cache read it; nothing else keeps its own log of a run. It is rewritten
+after every step, so a run that crashes or is interrupted still leaves its record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from perception.screen import Screenshot
+
+StepStatus = Literal["pending", "running", "passed", "failed", "error", "skipped"]
+RunStatus = Literal["running", "passed", "failed", "error", "interrupted"]
+
+
+class Timings(BaseModel):
+    """Milliseconds spent per phase of a step, summed over its attempts."""
+
+    capture: float = 0.0
+    locate: float = 0.0
+    act: float = 0.0
+    verify: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """All phases together."""
+        return self.capture + self.locate + self.act + self.verify
+
+
+class StepRecord(BaseModel):
+    """What happened in one step."""
+
+    index: int
+    verb: str
+    target: str = ""
+    status: StepStatus = "pending"
+    engine: str = ""
+    element: dict[str, Any] | None = None
+    candidates: list[dict[str, Any]] = Field(default_factory=list)
+    tie: bool = False
+    action: dict[str, Any] | None = None
+    timings: Timings = Field(default_factory=Timings)
+    attempts: int = 0
+    error: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    output: Any = None
+    screenshot: str | None = None
+    duration_ms: float = 0.0
+
+
+class Trace(BaseModel):
+    """The record of one run of a task."""
+
+    version: int = 1
+    task: str
+    file: str | None = None
+    status: RunStatus = "running"
+    engine: str = ""
+    target: dict[str, Any] = Field(default_factory=dict)
+    started: str = Field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+    ended: str | None = None
+    duration_ms: float = 0.0
+    steps: list[StepRecord] = Field(default_factory=list)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    blocked_requests: list[str] = Field(default_factory=list)
+    error: str | None = None
+
+
+def slug(name: str) -> str:
+    """A folder-safe version of a task name."""
+    text = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
+    return text[:60] or "task"
+
+
+def new_run_dir(out: Path, task_name: str) -> Path:
+    """``out/<task-name>-<YYYYmmdd-HHMMSS>``, with a counter when that exists already."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = out / f"{slug(task_name)}-{stamp}"
+    path, n = base, 1
+    while True:
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+            return path
+        except FileExistsError:
+            n += 1
+            path = base.with_name(f"{base.name}-{n}")
+
+
+class TraceWriter:
+    """Keeps a run's folder: ``trace.json`` and one JPEG per step."""
+
+    def __init__(self, run_dir: Path, trace: Trace) -> None:
+        self.run_dir = run_dir
+        self.trace = trace
+
+    @property
+    def path(self) -> Path:
+        """Where ``trace.json`` is."""
+        return self.run_dir / "trace.json"
+
+    def save_screenshot(self, record: StepRecord, shot: Screenshot) -> None:
+        """Keep the step's last capture beside the trace."""
+        name = f"step-{record.index + 1:03d}.jpg"
+        shot.save_jpeg(self.run_dir / name)
+        record.screenshot = name
+
+    def write(self) -> Path:
+        """Write the trace atomically (a crash mid-write leaves the previous version)."""
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(
+            json.dumps(self.trace.model_dump(mode="json"), indent=2, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        os.replace(tmp, self.path)
+        return self.path

@@ -1,0 +1,71 @@
+"""The Engine protocol: what turns a screenshot (and a description) into elements and actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from perception.elements import Element
+from perception.matching import Intent
+
+if TYPE_CHECKING:
+    from actions.schema import Action
+    from perception.screen import Screenshot
+
+
+@dataclass
+class Located:
+    """An engine's answer to "where is ...?".
+
+    Attributes:
+        element: The chosen element, or None when nothing matched well enough.
+        candidates: The best candidates, best first (the chosen one included), for the trace.
+        tie: True when the two best candidates were equally good and distinct: the choice
+            followed reading order and the trace says so.
+        raw: The engine's raw output, when it has one (a model's text).
+        notes: Short remarks for the trace (which sources ran, why OCR was used).
+    """
+
+    element: Element | None
+    candidates: list[Element] = field(default_factory=list)
+    tie: bool = False
+    raw: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Finds elements on a screenshot and, for model engines, plans actions.
+
+    ``page`` is the live Playwright page for engines that read the DOM; None on a desktop or
+    for a bare image, where engines work from pixels alone.
+    """
+
+    name: str
+
+    def locate(
+        self,
+        screenshot: Screenshot,
+        description: str,
+        *,
+        intent: Intent = Intent.CLICK,
+        page: Any = None,
+    ) -> Located:
+        """Find the one element a description names."""
+        ...
+
+    def find_text(self, screenshot: Screenshot, text: str, *, page: Any = None) -> Element | None:
+        """The element showing ``text`` when it is visible, else None."""
+        ...
+
+    def elements(self, screenshot: Screenshot, *, page: Any = None) -> list[Element]:
+        """Every element worth acting on."""
+        ...
+
+    def plan(self, screenshot: Screenshot, goal: str, *, history: list[str]) -> Action | None:
+        """The next action towards a goal, or None when it is reached.
+
+        Raises:
+            EngineCannotPlan: The engine has no model to plan with.
+        """
+        ...

@@ -1,0 +1,204 @@
+"""Match a plain-language description (``the Username field``, ``Submit button``) to candidates.
+
+Pure functions: a description is split into the text to look for and the role words around it,
+and each candidate gets a score in 0..1 from fuzzy text similarity plus role agreement.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+from rapidfuzz import fuzz
+
+# Role words people write, mapped to the ARIA roles they mean.
+ROLE_WORDS: dict[str, frozenset[str]] = {
+    "button": frozenset({"button"}),
+    "btn": frozenset({"button"}),
+    "link": frozenset({"link"}),
+    "field": frozenset({"textbox", "searchbox", "combobox", "spinbutton"}),
+    "input": frozenset({"textbox", "searchbox", "combobox", "spinbutton"}),
+    "textbox": frozenset({"textbox", "searchbox"}),
+    "textarea": frozenset({"textbox"}),
+    "box": frozenset({"textbox", "searchbox", "checkbox", "combobox"}),
+    "checkbox": frozenset({"checkbox"}),
+    "tickbox": frozenset({"checkbox"}),
+    "radio": frozenset({"radio"}),
+    "dropdown": frozenset({"combobox", "listbox"}),
+    "select": frozenset({"combobox", "listbox"}),
+    "combobox": frozenset({"combobox"}),
+    "menu": frozenset({"combobox", "menu", "menubar", "menuitem"}),
+    "tab": frozenset({"tab"}),
+    "heading": frozenset({"heading"}),
+    "title": frozenset({"heading"}),
+    "image": frozenset({"img", "image"}),
+    "icon": frozenset({"img", "image", "button", "link"}),
+    "logo": frozenset({"img", "image", "link"}),
+    "switch": frozenset({"switch", "checkbox"}),
+    "toggle": frozenset({"switch", "checkbox", "button"}),
+    "slider": frozenset({"slider"}),
+    "option": frozenset({"option", "radio"}),
+    "item": frozenset({"listitem", "menuitem", "option", "treeitem"}),
+}
+# Two-word role phrases, tried before single words.
+ROLE_PHRASES: dict[str, frozenset[str]] = {
+    "text box": ROLE_WORDS["textbox"],
+    "text field": ROLE_WORDS["field"],
+    "input field": ROLE_WORDS["field"],
+    "check box": ROLE_WORDS["checkbox"],
+    "tick box": ROLE_WORDS["checkbox"],
+    "radio button": ROLE_WORDS["radio"],
+    "drop down": ROLE_WORDS["dropdown"],
+    "drop-down": ROLE_WORDS["dropdown"],
+    "combo box": ROLE_WORDS["combobox"],
+    "select box": ROLE_WORDS["dropdown"],
+    "menu item": frozenset({"menuitem"}),
+    "list item": frozenset({"listitem"}),
+}
+INTERACTIVE = frozenset(
+    {
+        "button", "link", "textbox", "searchbox", "combobox", "listbox", "checkbox", "radio",
+        "tab", "menuitem", "menuitemcheckbox", "menuitemradio", "option", "switch", "slider",
+        "spinbutton", "treeitem",
+    }
+)  # fmt: skip
+EDITABLE = frozenset({"textbox", "searchbox", "combobox", "spinbutton"})
+SELECTABLE = frozenset({"combobox", "listbox"})
+_ARTICLES = ("the ", "a ", "an ")
+_FILLERS = re.compile(r"^(?:labell?ed|named|called|saying|that says|with text|with label)\s+")
+_QUOTED = re.compile(r"[\"“”'‘’«»]([^\"“”'‘’«»]+)[\"“”'‘’«»]")
+
+
+class Intent(str, Enum):
+    """What the step wants to do with the element: it biases which roles fit."""
+
+    CLICK = "click"
+    TYPE = "type"
+    SELECT = "select"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed description.
+
+    Attributes:
+        text: The words to look for (``Username`` in ``the Username field``).
+        roles: Roles the description asks for (empty: any).
+        raw: The description as given.
+        quoted: Whether the text was quoted (then role words inside it are text, not roles).
+    """
+
+    text: str
+    roles: frozenset[str]
+    raw: str
+    quoted: bool = False
+
+
+def normalize(text: str) -> str:
+    """Lower case, unicode-folded, with runs of whitespace collapsed and edge punctuation cut."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = " ".join(text.split())
+    return text.strip(" .:;,!?*\u2022-")
+
+
+def squash(text: str) -> str:
+    """``normalize`` without any spaces: OCR often drops or adds them."""
+    return normalize(text).replace(" ", "")
+
+
+def parse_description(description: str) -> Query:
+    """Split a description into its text and role words.
+
+    ``the Username field`` -> text ``Username``, roles textbox-like; ``"Remember me" checkbox``
+    -> text ``Remember me``, roles checkbox; ``Sign in`` -> text ``Sign in``, no roles.
+    """
+    raw = " ".join(description.split())
+    quoted = _QUOTED.search(raw)
+    if quoted:
+        rest = (raw[: quoted.start()] + " " + raw[quoted.end() :]).lower()
+        return Query(text=quoted.group(1).strip(), roles=_roles_in(rest), raw=raw, quoted=True)
+    words = raw
+    lower = words.lower()
+    for article in _ARTICLES:
+        if lower.startswith(article):
+            words = words[len(article) :]
+            lower = words.lower()
+            break
+    roles: set[str] = set()
+    # Role words at the end ("Submit button") or at the start ("button Submit").
+    changed = True
+    while changed:
+        changed = False
+        for phrase, mapped in list(ROLE_PHRASES.items()) + list(ROLE_WORDS.items()):
+            if lower.endswith(" " + phrase) and len(lower) > len(phrase) + 1:
+                words, lower = words[: -len(phrase) - 1].rstrip(), lower[: -len(phrase) - 1].rstrip()
+                roles |= mapped
+                changed = True
+                break
+            if lower.startswith(phrase + " ") and len(lower) > len(phrase) + 1:
+                words, lower = words[len(phrase) + 1 :].lstrip(), lower[len(phrase) + 1 :].lstrip()
+                roles |= mapped
+                changed = True
+                break
+    filler = _FILLERS.match(lower)
+    if filler:
+        words = words[filler.end() :]
+    return Query(text=words.strip(), roles=frozenset(roles), raw=raw)
+
+
+def _roles_in(text: str) -> frozenset[str]:
+    roles: set[str] = set()
+    for phrase, mapped in ROLE_PHRASES.items():
+        if phrase in text:
+            roles |= mapped
+            text = text.replace(phrase, " ")
+    for word in re.findall(r"[a-z-]+", text):
+        roles |= ROLE_WORDS.get(word, frozenset())
+    return frozenset(roles)
+
+
+def text_similarity(query: str, text: str) -> float:
+    """How well ``text`` matches ``query``, 0..1: exact 1, contained a little less, fuzzy below.
+
+    Spaces are ignored, because OCR and layout often add or drop them.
+    """
+    q, t = squash(query), squash(text)
+    if not q or not t:
+        return 0.0
+    if q == t:
+        return 1.0
+    whole = fuzz.ratio(q, t) / 100
+    if len(q) >= 3 and q in t:
+        # Contained: good, but worse the more extra text surrounds it.
+        return max(whole, 0.75 + 0.2 * len(q) / len(t))
+    partial = fuzz.partial_ratio(q, t) / 100 if len(q) >= 4 else 0.0
+    return max(whole, partial * 0.8 * min(1.0, len(q) / max(1, len(t)) + 0.5))
+
+
+def role_factor(role: str, query: Query, intent: Intent) -> float:
+    """A multiplier for how well a candidate's role fits the description and the intent."""
+    factor = 1.0
+    if query.roles:
+        factor *= 1.0 if role in query.roles else 0.75
+    if intent is Intent.TYPE:
+        factor *= 1.0 if role in EDITABLE else 0.7
+    elif intent is Intent.SELECT:
+        factor *= 1.0 if role in SELECTABLE else 0.7
+    elif intent is Intent.CLICK and not query.roles:
+        factor *= 1.0 if role in INTERACTIVE else 0.92
+    return factor
+
+
+def score(query: Query, *, text: str, role: str, intent: Intent) -> float:
+    """Score one candidate (its visible text or name, its role) against a query, 0..1."""
+    similarity = text_similarity(query.text, text) if query.text else 0.0
+    if not query.text:
+        # "the button": only the role speaks; a weak score, so a tie is likely and reported.
+        similarity = 0.7 if role in query.roles else 0.0
+    elif not query.quoted and query.roles:
+        # "Tab" could be a role word or a label: also try the description taken literally.
+        similarity = max(similarity, text_similarity(query.raw, text) * 0.95)
+    return similarity * role_factor(role, query, intent)

@@ -1,0 +1,129 @@
+"""Text on the screen from pixels (OCR), with per-character boxes so substrings can be located.
+
+The default reader is rapidocr (PP-OCR models bundled in the wheel, ONNX runtime on CPU), an
+optional extra: ``pip install 'gui-agent[ocr]'``. Results are cached by the capture's hash, so a
+screen that has not changed is read once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from agent.errors import MissingDependency
+from perception.elements import Box
+from perception.screen import Screenshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text read from the screen.
+
+    Attributes:
+        text: The text as read.
+        box: The line's box in screenshot pixels.
+        score: The reader's confidence, 0..1.
+        chars: One box per character of ``text`` with spaces removed, for locating substrings.
+    """
+
+    text: str
+    box: Box
+    score: float
+    chars: tuple[Box, ...]
+
+    def span_box(self, start: int, end: int) -> Box:
+        """The box of characters ``start:end`` of the space-free text."""
+        if not self.chars:
+            return self.box
+        start = max(0, min(start, len(self.chars) - 1))
+        end = max(start + 1, min(end, len(self.chars)))
+        box = self.chars[start]
+        for char in self.chars[start + 1 : end]:
+            box = box.union(char)
+        return Box(x0=box.x0, y0=self.box.y0, x1=box.x1, y1=self.box.y1)
+
+
+def _quad_box(quad: Any) -> Box:
+    xs = [float(p[0]) for p in quad]
+    ys = [float(p[1]) for p in quad]
+    return Box(x0=min(xs), y0=min(ys), x1=max(xs), y1=max(ys))
+
+
+def _spread(text: str, box: Box) -> list[Box]:
+    """Spread the characters of ``text`` evenly across ``box`` (a fair guess for one word)."""
+    chars = text.replace(" ", "")
+    if not chars:
+        return []
+    step = box.width / len(chars)
+    return [
+        Box(x0=box.x0 + i * step, y0=box.y0, x1=box.x0 + (i + 1) * step, y1=box.y1)
+        for i in range(len(chars))
+    ]
+
+
+class RapidOcrReader:
+    """Reads text lines with rapidocr; one shared model per process, results cached per image."""
+
+    name = "rapidocr"
+    _lock = threading.Lock()
+    _engine: Any = None
+
+    def __init__(self, *, cache_size: int = 16) -> None:
+        self._cache: OrderedDict[str, list[TextLine]] = OrderedDict()
+        self._cache_size = cache_size
+
+    @classmethod
+    def _load(cls) -> Any:
+        with cls._lock:
+            if cls._engine is None:
+                try:
+                    from rapidocr import RapidOCR
+                except ImportError as exc:
+                    raise MissingDependency(
+                        "OCR needs the 'ocr' extra: pip install 'gui-agent[ocr]' "
+                        f"(import failed: {exc})"
+                    ) from exc
+                logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+                cls._engine = RapidOCR()
+            return cls._engine
+
+    def read(self, screenshot: Screenshot) -> list[TextLine]:
+        """All text lines on the capture, top to bottom."""
+        key = screenshot.digest
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        import numpy as np
+
+        engine = self._load()
+        result = engine(np.asarray(screenshot.image), return_word_box=True)
+        lines = self._lines(result)
+        self._cache[key] = lines
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        log.debug("OCR read %d lines from %s", len(lines), screenshot.source or "a capture")
+        return lines
+
+    @staticmethod
+    def _lines(result: Any) -> list[TextLine]:
+        if result is None or result.boxes is None or result.txts is None:
+            return []
+        words_per_line = result.word_results or [()] * len(result.txts)
+        lines: list[TextLine] = []
+        for quad, text, score, words in zip(
+            result.boxes, result.txts, result.scores, words_per_line, strict=False
+        ):
+            box = _quad_box(quad)
+            chars: list[Box] = []
+            for word in words or ():
+                chars.extend(_spread(str(word[0]), _quad_box(word[2])))
+            if len(chars) != len(str(text).replace(" ", "")):
+                chars = _spread(str(text), box)
+            lines.append(TextLine(text=str(text), box=box, score=float(score), chars=tuple(chars)))
+        lines.sort(key=lambda line: (round(line.box.y0 / 8), line.box.x0))
+        return lines

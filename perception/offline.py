@@ -1,0 +1,252 @@
+"""The offline engine: finds elements from the accessibility tree and from OCR, no weights.
+
+In a browser the DOM's accessibility tree (roles, names, boxes, refs) answers first: it is
+exact and takes milliseconds. OCR of the pixels runs when the tree has no good match (text in a
+canvas or an image) and is the only source on a desktop or a bare image. Where both agree on
+one element, it is reported once, with the DOM's handle.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from agent.errors import EngineCannotPlan, MissingDependency
+from perception.aria import AriaNode, parse_snapshot
+from perception.elements import Box, Element
+from perception.engine import Located
+from perception.matching import (
+    EDITABLE,
+    INTERACTIVE,
+    Intent,
+    Query,
+    normalize,
+    parse_description,
+    score,
+    squash,
+    text_similarity,
+)
+from perception.ocr import RapidOcrReader, TextLine
+from perception.screen import Screenshot
+
+if TYPE_CHECKING:
+    from actions.schema import Action
+
+log = logging.getLogger(__name__)
+
+ACCEPT = 0.6
+"""The lowest score that counts as a match."""
+DOM_CONFIDENT = 0.85
+"""A DOM match this good is used without running OCR."""
+TIE_MARGIN = 0.02
+"""Two candidates closer than this are a tie."""
+_SKIP_ROLES = frozenset({"document", "option"})
+
+
+class OfflineEngine:
+    """Grounding from the DOM and OCR; it cannot plan goal steps.
+
+    Args:
+        use_dom: Read the page's accessibility tree when a page is given.
+        use_ocr: Read the pixels when the DOM is absent or has no good match.
+    """
+
+    name = "offline"
+
+    def __init__(self, *, use_dom: bool = True, use_ocr: bool = True) -> None:
+        self.use_dom = use_dom
+        self.use_ocr = use_ocr
+        self._ocr = RapidOcrReader()
+
+    # -- sources -------------------------------------------------------------------------------
+    def _dom_nodes(self, page: Any) -> list[AriaNode]:
+        if page is None or not self.use_dom:
+            return []
+        return parse_snapshot(page.aria_snapshot(mode="ai", boxes=True))
+
+    def _ocr_lines(self, screenshot: Screenshot, *, required: bool) -> list[TextLine]:
+        if not self.use_ocr:
+            return []
+        try:
+            return self._ocr.read(screenshot)
+        except MissingDependency:
+            if required:
+                raise
+            log.info("OCR is not installed; the DOM alone answers (pip install 'gui-agent[ocr]')")
+            return []
+
+    @staticmethod
+    def _dom_element(node: AriaNode, scale: float, confidence: float) -> Element | None:
+        if node.box is None:
+            return None
+        return Element(
+            box=Box.from_xywh(*node.box).scaled(scale),
+            text=node.label,
+            role=node.role,
+            confidence=max(0.0, min(1.0, confidence)),
+            engine="offline/dom",
+            handle=f"aria-ref={node.ref}" if node.ref else None,
+            value=node.text if node.role in EDITABLE else None,
+        )
+
+    # -- the protocol --------------------------------------------------------------------------
+    def locate(
+        self,
+        screenshot: Screenshot,
+        description: str,
+        *,
+        intent: Intent = Intent.CLICK,
+        page: Any = None,
+    ) -> Located:
+        """Find the element a description names; see the module docstring for the order."""
+        query = parse_description(description)
+        notes: list[str] = []
+        scored: list[Element] = []
+        for node in self._dom_nodes(page):
+            if node.role in _SKIP_ROLES or node.box is None:
+                continue
+            text = node.name if node.role in EDITABLE else node.label
+            value = score(query, text=text, role=node.role, intent=intent)
+            if node.box_is_parent:
+                value *= 0.9  # its box is its container's: a worse place to act
+            element = self._dom_element(node, screenshot.scale, value)
+            if element is not None and value > 0.3:
+                scored.append(element)
+        scored.sort(key=lambda e: -e.confidence)
+        best = scored[0].confidence if scored else 0.0
+        if page is None or best < DOM_CONFIDENT:
+            lines = self._ocr_lines(screenshot, required=page is None)
+            if lines:
+                notes.append("ocr" if page is None else f"ocr (best DOM match {best:.2f})")
+                scored = _fuse(scored, _ocr_candidates(query, lines, intent))
+        else:
+            notes.append("dom")
+        return _choose(scored, screenshot, notes)
+
+    def find_text(self, screenshot: Screenshot, text: str, *, page: Any = None) -> Element | None:
+        """The innermost element whose visible text contains ``text`` (DOM first, then OCR)."""
+        wanted = normalize(text)
+        found: list[Element] = []
+        for node in self._dom_nodes(page):
+            if node.role in EDITABLE or node.role in _SKIP_ROLES:
+                continue  # a field's value is not "visible text" (as in Playwright's get_by_text)
+            if wanted and wanted in normalize(node.label):
+                element = self._dom_element(node, screenshot.scale, 1.0)
+                if element is not None:
+                    found.append(element)
+        if found:
+            return min(found, key=lambda e: e.box.area)
+        target = squash(text)
+        for line in self._ocr_lines(screenshot, required=page is None):
+            line_text = squash(line.text)
+            if target and target in line_text:
+                start = line_text.index(target)
+                box = line.span_box(start, start + len(target))
+                return Element(box=box, text=line.text, role="text", engine="offline/ocr")
+        return None
+
+    def elements(self, screenshot: Screenshot, *, page: Any = None) -> list[Element]:
+        """Interactive DOM elements with boxes; on pixels alone, every OCR line."""
+        out: list[Element] = []
+        for node in self._dom_nodes(page):
+            if node.role in INTERACTIVE and node.role not in _SKIP_ROLES:
+                element = self._dom_element(node, screenshot.scale, 1.0)
+                if element is not None:
+                    out.append(element)
+        if page is None:
+            for line in self._ocr_lines(screenshot, required=True):
+                out.append(
+                    Element(
+                        box=line.box,
+                        text=line.text,
+                        role="text",
+                        confidence=line.score,
+                        engine="offline/ocr",
+                    )
+                )
+        return out
+
+    def plan(self, screenshot: Screenshot, goal: str, *, history: list[str]) -> Action | None:
+        """The offline engine has no model: goal steps need a vision-language model engine."""
+        raise EngineCannotPlan(
+            f"goal steps need a vision-language model; the offline engine cannot plan {goal!r}. "
+            "Run with --engine qwen3vl --model PATH (in-process Qwen3-VL) or "
+            "--engine openai --endpoint URL --model NAME (a served model)."
+        )
+
+
+def _ocr_candidates(query: Query, lines: list[TextLine], intent: Intent) -> list[Element]:
+    """One candidate per line: the best-matching span of it, scored like DOM text."""
+    target = squash(query.text or query.raw)
+    out: list[Element] = []
+    if not target:
+        return out
+    for line in lines:
+        line_text = squash(line.text)
+        similarity = text_similarity(query.text or query.raw, line.text)
+        if similarity <= 0.3:
+            continue
+        if target in line_text:
+            start = line_text.index(target)
+            box = line.span_box(start, start + len(target))
+            # The span itself is an exact match even when the line holds more text.
+            similarity = max(similarity, 0.97 if line_text != target else 1.0)
+        else:
+            box = line.box
+        # OCR knows no roles: a role word in the description neither helps nor hurts much.
+        value = similarity * (0.95 if query.roles or intent is Intent.TYPE else 1.0)
+        value *= 0.9 + 0.1 * line.score
+        out.append(
+            Element(
+                box=box,
+                text=line.text,
+                role="text",
+                confidence=max(0.0, min(1.0, value)),
+                engine="offline/ocr",
+            )
+        )
+    return out
+
+
+def _fuse(dom: list[Element], ocr: list[Element]) -> list[Element]:
+    """Merge OCR candidates into DOM ones that sit at the same place; keep the rest."""
+    merged = list(dom)
+    for candidate in ocr:
+        cx, cy = candidate.point
+        holder = next((d for d in dom if d.box.contains_point(cx, cy)), None)
+        if holder is not None and candidate.confidence <= holder.confidence + 0.05:
+            continue  # the DOM already has it, with a handle
+        if holder is not None and holder.role in INTERACTIVE:
+            candidate = candidate.model_copy(update={"handle": holder.handle, "role": holder.role})
+        merged.append(candidate)
+    merged.sort(key=lambda e: -e.confidence)
+    return merged
+
+
+def _choose(scored: list[Element], screenshot: Screenshot, notes: list[str]) -> Located:
+    good = [e for e in scored if e.confidence >= ACCEPT]
+    candidates = scored[:5]
+    if not good:
+        return Located(element=None, candidates=candidates, notes=notes)
+    top = good[0].confidence
+    tied = [e for e in good if top - e.confidence < TIE_MARGIN]
+    distinct = [tied[0]]
+    for element in tied[1:]:
+        if not any(_same_place(element, kept) for kept in distinct):
+            distinct.append(element)
+    width, height = screenshot.size
+    # Reading order decides between equals, on-screen first; the trace records the tie.
+    distinct.sort(key=lambda e: (not e.box.inside(width, height), e.box.y0, e.box.x0))
+    chosen = distinct[0]
+    if len(distinct) > 1:
+        notes.append(f"tie between {len(distinct)} candidates; chose the first in reading order")
+        candidates = distinct + [e for e in candidates if e not in distinct]
+    else:
+        candidates = [chosen] + [e for e in candidates if e is not chosen]
+    return Located(element=chosen, candidates=candidates[:5], tie=len(distinct) > 1, notes=notes)
+
+
+def _same_place(a: Element, b: Element) -> bool:
+    ax, ay = a.point
+    bx, by = b.point
+    return a.box.contains_point(bx, by) or b.box.contains_point(ax, ay)
