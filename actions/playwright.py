@@ -27,7 +27,7 @@ from actions.schema import (
 )
 from typing_extensions import assert_never
 
-from agent.errors import ActionError, MissingDependency, OccludedTarget
+from agent.errors import ActionError, MissingDependency, OccludedTarget, UserError
 from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,19 @@ _SELECT_AT_JS = """([x, y, option]) => {
   el.dispatchEvent(new Event('input', {bubbles: true}));
   el.dispatchEvent(new Event('change', {bubbles: true}));
   return '';
+}"""
+# Date, time, colour and range inputs ignore typed keys in a locale-dependent way: set their value
+# (ISO format, as the HTML spec defines it) the way Playwright's fill does.
+_FILL_SPECIAL_JS = """([x, y, text]) => {
+  let el = document.elementFromPoint(x, y);
+  if (el && el.tagName === 'LABEL' && el.control) el = el.control;
+  const special = ['date', 'time', 'datetime-local', 'month', 'week', 'color', 'range'];
+  if (!el || el.tagName !== 'INPUT' || !special.includes(el.type)) return null;
+  el.focus();
+  el.value = text;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  return el.value === text ? '' : `a ${el.type} field takes ${el.type === 'date' ? 'YYYY-MM-DD' : 'its ISO format'}; ${JSON.stringify(text)} was refused`;
 }"""
 _ALWAYS_ALLOWED = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -243,18 +256,26 @@ class PlaywrightExecutor:
             case TypeText():
                 if action.point is not None:
                     self.hit_test(action.point, action.handle)
-                    mouse.click(*self.to_css(action.point))
+                    css = self.to_css(action.point)
+                    refused = page.evaluate(_FILL_SPECIAL_JS, [*css, action.text])
+                    if refused:
+                        raise UserError(refused)
+                    if refused is None:
+                        mouse.click(*css)
+                    else:
+                        action = action.model_copy(update={"text": "", "clear": False})
                 if action.clear:
                     keyboard.press("ControlOrMeta+A")
                     keyboard.press("Delete")
-                keyboard.type(action.text)
+                if action.text:
+                    keyboard.type(action.text)
                 if action.submit:
                     keyboard.press("Enter")
             case Press():
                 try:
                     keyboard.press(action.keys)
                 except Exception as exc:  # noqa: BLE001 - Playwright's message names the key
-                    raise ActionError(f"cannot press {action.keys!r}: {exc}".splitlines()[0]) from exc
+                    raise UserError(f"cannot press {action.keys!r}: {exc}".splitlines()[0]) from exc
             case Scroll():
                 if action.point is None:
                     page.evaluate(

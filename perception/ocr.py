@@ -88,8 +88,8 @@ class RapidOcrReader:
                         "OCR needs the 'ocr' extra: pip install 'gui-agent[ocr]' "
                         f"(import failed: {exc})"
                     ) from exc
-                logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-                cls._engine = RapidOCR()
+                # Its own logger prints every model path at INFO on stderr: keep it quiet.
+                cls._engine = RapidOCR(params={"Global.log_level": "warning"})
             return cls._engine
 
     def read(self, screenshot: Screenshot) -> list[TextLine]:

@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 
 ACCEPT = 0.6
 """The lowest score that counts as a match."""
-DOM_CONFIDENT = 0.85
-"""A DOM match this good is used without running OCR."""
+DOM_CONFIDENT = 0.75
+"""A DOM match this good (the words contained in an element's text) skips OCR."""
 TIE_MARGIN = 0.02
 """Two candidates closer than this are a tie."""
 _SKIP_ROLES = frozenset({"document", "option"})
