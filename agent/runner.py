@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from actions.base import Executor
 from agent.errors import AgentError, UsageError
@@ -16,6 +17,7 @@ from agent.task import BrowserTarget, step_args
 from agent.taskfile import LoadedTask
 from agent.trace import StepRecord, Trace, TraceWriter, new_run_dir
 from perception.engine import Engine
+from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
 
@@ -138,46 +140,65 @@ def _run_steps(
 ) -> str:
     task, trace = loaded.task, writer.trace
     for step, record in zip(task.steps, trace.steps, strict=True):
-        verb, args = step_args(step)
-        timeout = args.timeout or (min(EXPECT_TIMEOUT_S, task.timeout) if verb == "expect" else task.timeout)
-        runner = StepRunner(
-            StepContext(
-                executor=executor,
-                engine=engine,
-                record=record,
-                timeout_s=timeout,
-                retries=task.retries,
-                base_url=base_url,
-            )
-        )
-        record.status = "running"
         if on_step_start:
             on_step_start(record)
-        started = time.monotonic()
-        try:
-            output = runner.run(verb, args)
-            record.status = "passed"
-            if verb == "extract":
-                record.output = output
-                trace.outputs[args.what] = output
-        except AgentError as exc:
-            record.status = "failed"
-            record.error = f"{type(exc).__name__}: {exc}"
-            where = loaded.where("steps", record.index)
-            log.info("%s: step %d (%s) failed: %s", where, record.index + 1, verb, exc)
-        finally:
-            record.duration_ms = round((time.monotonic() - started) * 1000, 1)
-            _round(record)
-            shot = runner.last_screenshot
-            if shot is not None:
-                writer.save_screenshot(record, shot)
-            writer.write()
+        shot = execute_step(
+            step, record, executor=executor, engine=engine, task_timeout=task.timeout,
+            retries=task.retries, base_url=base_url,
+        )
+        if record.status == "passed" and record.verb == "extract":
+            trace.outputs[step_args(step)[1].what] = record.output  # type: ignore[attr-defined]
+        if record.status != "passed":
+            log.info("%s: step %d failed: %s", loaded.where("steps", record.index), record.index + 1, record.error)
+        if shot is not None:
+            writer.save_screenshot(record, shot)
+        writer.write()
         if on_step_end:
             on_step_end(record)
         if record.status != "passed":
             _mark_rest(trace, "skipped")
             return "failed"
     return "passed"
+
+
+def execute_step(
+    step: Any,
+    record: StepRecord,
+    *,
+    executor: Executor,
+    engine: Engine,
+    task_timeout: float = 15.0,
+    retries: int = 2,
+    base_url: str = "",
+) -> Screenshot | None:
+    """Run one validated step, filling ``record``; returns the step's last screenshot.
+
+    Model and action failures (and user errors found while acting) mark the step failed; they
+    do not raise.
+    """
+    verb, args = step_args(step)
+    if verb == "expect":
+        timeout = args.timeout or min(EXPECT_TIMEOUT_S, task_timeout)
+    else:
+        timeout = args.timeout or task_timeout
+    runner = StepRunner(
+        StepContext(
+            executor=executor, engine=engine, record=record, timeout_s=timeout,
+            retries=retries, base_url=base_url,
+        )
+    )
+    record.status = "running"
+    started = time.monotonic()
+    try:
+        record.output = runner.run(verb, args)
+        record.status = "passed"
+    except AgentError as exc:
+        record.status = "failed"
+        record.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        record.duration_ms = round((time.monotonic() - started) * 1000, 1)
+        _round(record)
+    return runner.last_screenshot
 
 
 def _round(record: StepRecord) -> None:

@@ -47,6 +47,7 @@ class AriaNode:
     attrs: dict[str, str] = field(default_factory=dict)
     depth: int = 0
     box_is_parent: bool = False
+    parent_ref: str | None = None
 
     @property
     def label(self) -> str:
@@ -98,6 +99,7 @@ def _text_node(text: str, depth: int, parent: AriaNode | None) -> AriaNode:
         box=parent.box if parent else None,
         depth=depth,
         box_is_parent=True,
+        parent_ref=parent.ref if parent else None,
     )
 
 

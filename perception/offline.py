@@ -102,6 +102,7 @@ class OfflineEngine:
         query = parse_description(description)
         notes: list[str] = []
         scored: list[Element] = []
+        bare: dict[int, AriaNode] = {}  # text nodes that only know their container's box
         for node in self._dom_nodes(page):
             if node.role in _SKIP_ROLES or node.box is None:
                 continue
@@ -112,7 +113,11 @@ class OfflineEngine:
             element = self._dom_element(node, screenshot.scale, value)
             if element is not None and value > 0.3:
                 scored.append(element)
+                if node.box_is_parent:
+                    bare[id(element)] = node
         scored.sort(key=lambda e: -e.confidence)
+        if scored and id(scored[0]) in bare:
+            scored[0] = _refine_text_box(page, bare[id(scored[0])], scored[0], screenshot.scale)
         best = scored[0].confidence if scored else 0.0
         if page is None or best < DOM_CONFIDENT:
             lines = self._ocr_lines(screenshot, required=page is None)
@@ -173,6 +178,19 @@ class OfflineEngine:
             "Run with --engine qwen3vl --model PATH (in-process Qwen3-VL) or "
             "--engine openai --endpoint URL --model NAME (a served model)."
         )
+
+
+def _refine_text_box(page: Any, node: AriaNode, element: Element, scale: float) -> Element:
+    """Give a bare text node its own box (the tree only has its container's)."""
+    scope = page.locator(f"aria-ref={node.parent_ref}") if node.parent_ref else page
+    try:
+        box = scope.get_by_text(node.text, exact=True).first.bounding_box(timeout=500)
+    except Exception:  # noqa: BLE001 - not found as one element (text split across nodes)
+        box = None
+    if not box or box["width"] <= 0 or box["height"] <= 0:
+        return element
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    return element.model_copy(update={"box": Box.from_xywh(x, y, w, h).scaled(scale)})
 
 
 def _ocr_candidates(query: Query, lines: list[TextLine], intent: Intent) -> list[Element]:

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Set up gui-agent on this machine, idempotently: system packages (as root, else print the
+# apt command), a virtual environment in .venv, the package in editable mode with its extras.
+# A second run checks and returns in about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+EXTRAS="${GUI_AGENT_EXTRAS:-ocr,test}"
+PYTHON="${PYTHON:-python3}"
+# Chromium for the browser, fonts so pages render text, Xvfb/xdotool/x11-utils for desktops,
+# tesseract for the desktop OCR fallback, python3-venv for the virtual environment.
+APT_PACKAGES=(chromium fonts-dejavu-core fonts-liberation xvfb xdotool x11-utils
+              tesseract-ocr tesseract-ocr-eng python3-venv)
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in "${APT_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      # A Chromium from elsewhere (Ubuntu's snap wrapper, Chrome, GUI_AGENT_CHROMIUM) will do.
+      if [ "$pkg" = chromium ] && { [ -n "${GUI_AGENT_CHROMIUM:-}" ] ||
+           command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
+           command -v google-chrome >/dev/null; }; then
+        continue
+      fi
+      missing+=("$pkg")
+    fi
+  done
+else
+  say "no dpkg here: not checking system packages (install Chromium and fonts yourself)"
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    say "installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    say "missing system packages: ${missing[*]}"
+    printf '\nRun this, then try again:\n\n  sudo apt-get update && sudo apt-get install -y %s\n\n' "${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+  say "gui-agent needs Python >= 3.10; $PYTHON is $("$PYTHON" --version 2>&1). Set PYTHON=python3.x"
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+
+# Reinstall only when the project's metadata or the extras changed.
+stamp=".venv/.gui-agent-installed"
+want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1) $EXTRAS"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "installing gui-agent[$EXTRAS] into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e ".[$EXTRAS]"
+  printf '%s' "$want" > "$stamp"
+fi

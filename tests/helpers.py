@@ -1,0 +1,42 @@
+"""Running steps written as YAML against a page, through the same code as `agent run`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from agent.runner import execute_step
+from agent.task import Task, step_args
+from agent.trace import StepRecord
+from agent.loop import describe
+from perception.offline import OfflineEngine
+
+ENGINE = OfflineEngine()
+
+
+def run_steps(
+    executor: Any, steps_yaml: str, *, retries: int = 1, timeout: float = 5.0, engine: Any = None
+) -> list[StepRecord]:
+    """Run steps (a YAML list) in order on the executor's current page; stop at a failure."""
+    steps = yaml.safe_load(steps_yaml)
+    task = Task.model_validate(
+        {"name": "t", "browser": {"url": "x"}, "steps": steps, "retries": retries, "timeout": timeout}
+    )
+    records = []
+    for index, step in enumerate(task.steps):
+        verb, args = step_args(step)
+        record = StepRecord(index=index, verb=verb, target=describe(verb, args))
+        execute_step(
+            step, record, executor=executor, engine=engine or ENGINE, task_timeout=timeout,
+            retries=retries, base_url=executor.page.url,
+        )
+        records.append(record)
+        if record.status != "passed":
+            break
+    return records
+
+
+def log_lines(executor: Any) -> list[str]:
+    """What the verbs test page logged."""
+    return executor.page.locator("#log li").all_inner_texts()  # type: ignore[no-any-return]

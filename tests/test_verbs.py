@@ -1,0 +1,159 @@
+"""Every verb against a real Chromium page served on 127.0.0.1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import page_url
+from tests.helpers import log_lines, run_steps
+
+
+@pytest.fixture
+def verbs(executor: Any, site: Any) -> Any:
+    executor.page.goto(page_url(site, "verbs.html"))
+    return executor
+
+
+def passed(records: list[Any]) -> bool:
+    return all(r.status == "passed" for r in records) and bool(records)
+
+
+def test_click_double_click_right_click_and_link(verbs: Any) -> None:
+    records = run_steps(
+        verbs, "[{click: One}, {double_click: Two button}, {right_click: Three}, {click: Docs link}]"
+    )
+    assert passed(records), records[-1].error
+    assert log_lines(verbs) == [
+        "clicked One",
+        "double clicked Two",
+        "right clicked Three",
+        "followed Docs",
+    ]
+    assert verbs.page.url.endswith("#anchor")
+    assert records[0].element["role"] == "button" and records[0].engine == "offline/dom"
+    assert records[1].action["clicks"] == 2 and records[2].action["button"] == "right"
+
+
+def test_hover_shows_the_tooltip(verbs: Any) -> None:
+    records = run_steps(verbs, "[{hover: Help}, {expect: Helpful tip}]")
+    assert passed(records), records[-1].error
+    assert "hovered Help" in log_lines(verbs)
+
+
+def test_type_clears_by_default_appends_when_asked_and_submits(verbs: Any) -> None:
+    records = run_steps(
+        verbs,
+        """
+        - type: {text: Ada, into: the Name field}
+        - type: {text: " Lovelace", into: Name, clear: false}
+        - type: {text: pytest fixtures, into: Search, submit: true}
+        """,
+    )
+    assert passed(records), records[-1].error
+    assert verbs.page.input_value("#name") == "Ada Lovelace"
+    assert "searched pytest fixtures" in log_lines(verbs)
+    assert records[2].action["submit"] is True
+
+
+def test_press_a_chord(verbs: Any) -> None:
+    records = run_steps(verbs, "[{type: {text: some words, into: Notes}}, {press: Control+A}]")
+    assert passed(records), records[-1].error
+    assert "chord Control+A" in log_lines(verbs)
+
+
+def test_press_an_unknown_key_fails_clearly(verbs: Any) -> None:
+    records = run_steps(verbs, "[{press: Ctrl+Banana}]")
+    assert records[-1].status == "failed"
+    assert "Ctrl+Banana" in (records[-1].error or "")
+
+
+def test_select_by_label_and_verify(verbs: Any) -> None:
+    records = run_steps(verbs, "[{select: {option: Cherry, in: Fruit}}]")
+    assert passed(records), records[-1].error
+    assert verbs.page.input_value("#fruit") == "c"
+    assert "picked Cherry" in log_lines(verbs)
+
+
+def test_select_a_missing_option_lists_the_options(verbs: Any) -> None:
+    records = run_steps(verbs, "[{select: {option: Durian, in: Fruit}}]", retries=0)
+    assert records[-1].status == "failed"
+    assert "Apple, Banana, Cherry" in (records[-1].error or "")
+
+
+def test_scroll_the_page_and_inside_an_element(verbs: Any) -> None:
+    assert passed(run_steps(verbs, "[{scroll: down}]"))
+    assert verbs.page.evaluate("window.scrollY") > 300
+    assert passed(run_steps(verbs, "[{scroll: up}]"))
+    assert verbs.page.evaluate("window.scrollY") == 0
+    records = run_steps(verbs, "[{scroll: {direction: down, within: Scroll pane}}]")
+    assert passed(records), records[-1].error
+    assert verbs.page.eval_on_selector("#pane", "el => el.scrollTop") > 50
+    assert records[0].action["point"] is not None
+
+
+def test_drag_and_drop(verbs: Any) -> None:
+    records = run_steps(verbs, "[{drag: {from: Card, to: Archive}}]")
+    assert passed(records), records[-1].error
+    assert "dropped in Archive" in log_lines(verbs)
+
+
+def test_goto_wait_and_wait_for(verbs: Any) -> None:
+    records = run_steps(
+        verbs,
+        "[{click: Load later}, {wait_for: Late arrival}, {goto: second.html}, {wait: 0.2},"
+        " {expect: The second page}]",
+    )
+    assert passed(records), records[-1].error
+    assert verbs.page.url.endswith("/second.html")
+
+
+def test_expect_sees_text_below_the_fold_but_not_hidden_text(verbs: Any) -> None:
+    assert passed(run_steps(verbs, "[{expect: Far below the fold}]"))
+    records = run_steps(verbs, "[{expect: {text: Secret hidden text, timeout: 0.5}}]")
+    assert records[-1].status == "failed"
+    assert "not visible" in (records[-1].error or "")
+
+
+def test_click_scrolls_an_element_below_the_fold_into_view(verbs: Any) -> None:
+    records = run_steps(verbs, "[{click: Bottom button}]")
+    assert passed(records), records[-1].error
+    assert "clicked Bottom button" in log_lines(verbs)
+
+
+def test_extract_text_and_numbers(verbs: Any) -> None:
+    records = run_steps(verbs, "[{extract: {what: Total, as: int}}, {extract: Docs}]")
+    assert passed(records), records[-1].error
+    assert records[0].output == 1234
+    assert records[1].output == "Docs"
+
+
+def test_a_click_that_changes_nothing_is_retried_then_fails(verbs: Any) -> None:
+    records = run_steps(verbs, "[{click: Does nothing button}]", retries=1)
+    # The first click focuses the button (a change); a second identical step changes nothing.
+    assert passed(records)
+    records = run_steps(verbs, "[{click: Does nothing button}]", retries=1)
+    assert records[-1].status == "failed"
+    assert records[-1].attempts == 2
+    assert "changed nothing" in (records[-1].error or "")
+
+
+def test_an_occluded_target_is_noticed(verbs: Any) -> None:
+    records = run_steps(verbs, "[{click: Show cover}, {click: One}]", retries=1)
+    assert records[-1].status == "failed"
+    assert "covered by" in (records[-1].error or "")
+    assert "clicked One" not in log_lines(verbs)
+
+
+def test_high_dpi_clicks_land_in_css_pixels(make_executor: Any, site: Any) -> None:
+    executor = make_executor(viewport=(800, 600), scale=2.0)
+    executor.page.goto(page_url(site, "verbs.html"))
+    records = run_steps(executor, "[{click: Three}, {type: {text: hi, into: Name}}]")
+    # Right-click is not what `click` does: Three logs only on contextmenu, so use One too.
+    records += run_steps(executor, "[{click: One}]")
+    assert passed(records), records[-1].error
+    shot = executor.capture()
+    assert shot.size == (1600, 1200) and shot.scale == 2.0
+    assert records[-1].element["box"][2] > 50  # screenshot pixels, twice the CSS box
+    assert "clicked One" in log_lines(executor)
