@@ -41,7 +41,9 @@ def find_chromium(playwright: Any, explicit: str | None = None) -> str | None:
     if wanted:
         if Path(wanted).exists() or shutil.which(wanted):
             return shutil.which(wanted) or wanted
-        raise BrowserNotFound(f"the browser {wanted!r} (from --browser/GUI_AGENT_CHROMIUM) is missing")
+        raise BrowserNotFound(
+            f"the browser {wanted!r} (from --browser/GUI_AGENT_CHROMIUM) is missing"
+        )
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)
         if found:

@@ -10,6 +10,8 @@ import logging
 from typing import Any
 from urllib.parse import urlparse
 
+from typing_extensions import assert_never
+
 from actions.base import PageState
 from actions.browser_launch import CHROMIUM_ARGS, find_chromium
 from actions.schema import (
@@ -25,8 +27,6 @@ from actions.schema import (
     TypeText,
     Wait,
 )
-from typing_extensions import assert_never
-
 from agent.errors import ActionError, MissingDependency, OccludedTarget, UserError
 from perception.screen import Screenshot
 
@@ -62,7 +62,8 @@ _STATE_JS = """([x, y]) => {
 _VALUE_AT_JS = """([x, y]) => {
   let el = document.elementFromPoint(x, y);
   if (el && el.tagName === 'LABEL' && el.control) el = el.control;
-  if (el && el.tagName === 'SELECT') return el.selectedOptions.length ? el.selectedOptions[0].label : '';
+  if (el && el.tagName === 'SELECT')
+    return el.selectedOptions.length ? el.selectedOptions[0].label : '';
   const a = document.activeElement;
   if (a && 'value' in a && a.tagName !== 'BUTTON' && a !== document.body) return String(a.value);
   if (el && 'value' in el) return String(el.value);
@@ -93,7 +94,9 @@ _FILL_SPECIAL_JS = """([x, y, text]) => {
   el.value = text;
   el.dispatchEvent(new Event('input', {bubbles: true}));
   el.dispatchEvent(new Event('change', {bubbles: true}));
-  return el.value === text ? '' : `a ${el.type} field takes ${el.type === 'date' ? 'YYYY-MM-DD' : 'its ISO format'}; ${JSON.stringify(text)} was refused`;
+  if (el.value === text) return '';
+  const format = el.type === 'date' ? 'YYYY-MM-DD' : 'its ISO format';
+  return `a ${el.type} field takes ${format}; ${JSON.stringify(text)} was refused`;
 }"""
 _ALWAYS_ALLOWED = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -123,8 +126,13 @@ class PlaywrightExecutor:
         executable: str | None = None,
         allowed_domains: list[str] | None = None,
         timeout_s: float = 10.0,
+        browser: Any = None,
     ) -> PlaywrightExecutor:
         """Start Chromium (system first, then Playwright's) with one page.
+
+        With ``browser`` (a running Playwright ``Browser``), open a new context in it instead:
+        one browser can serve many runs, and Playwright's sync API allows one instance per
+        thread anyway.
 
         Raises:
             BrowserNotFound: No Chromium is installed.
@@ -133,26 +141,34 @@ class PlaywrightExecutor:
         try:
             from playwright.sync_api import sync_playwright
         except ImportError as exc:  # pragma: no cover - a core dependency
-            raise MissingDependency("the browser executor needs playwright: pip install playwright") from exc
-        manager = sync_playwright().start()
+            raise MissingDependency(
+                "the browser executor needs playwright: pip install playwright"
+            ) from exc
+        owned: list[Any] = []
         try:
-            path = find_chromium(manager, executable)
-            browser = manager.chromium.launch(
-                executable_path=path, headless=headless, args=list(CHROMIUM_ARGS)
-            )
+            if browser is None:
+                manager = sync_playwright().start()
+                owned.append(manager)
+                path = find_chromium(manager, executable)
+                browser = manager.chromium.launch(
+                    executable_path=path, headless=headless, args=list(CHROMIUM_ARGS)
+                )
+                owned.append(browser)
+                log.info("launched %s", path or "Playwright's Chromium")
             context = browser.new_context(
                 viewport={"width": viewport[0], "height": viewport[1]},
                 device_scale_factor=device_scale_factor,
             )
+            owned.append(context)
             context.set_default_timeout(timeout_s * 1000)
             page = context.new_page()
         except BaseException:
-            manager.stop()
+            for thing in reversed(owned):
+                _close(thing)
             raise
-        executor = cls(page, owned=(context, browser, manager))
+        executor = cls(page, owned=tuple(reversed(owned)))
         if allowed_domains:
             executor.limit_domains(allowed_domains)
-        log.info("launched %s (%s)", path or "Playwright's Chromium", "headless" if headless else "headed")
         return executor
 
     @property
@@ -221,7 +237,8 @@ class PlaywrightExecutor:
         point = getattr(action, "point", None)
         if point is None:
             return self.state().value
-        return self._page.evaluate(_VALUE_AT_JS, list(self.to_css(point)))  # type: ignore[no-any-return]
+        value = self._page.evaluate(_VALUE_AT_JS, list(self.to_css(point)))
+        return None if value is None else str(value)
 
     def reveal(self, handle: str) -> None:
         """Scroll the element with this handle into view."""
@@ -315,8 +332,13 @@ class PlaywrightExecutor:
     def close(self) -> None:
         """Close what this executor launched (nothing, when it wraps a page it was given)."""
         for thing in self._owned:
-            try:
-                thing.stop() if hasattr(thing, "stop") else thing.close()
-            except Exception:  # noqa: BLE001 - closing must not hide the run's own error
-                log.debug("error while closing %r", thing, exc_info=True)
+            _close(thing)
         self._owned = ()
+
+
+def _close(thing: Any) -> None:
+    """Close a context or browser, or stop Playwright, never raising."""
+    try:
+        thing.stop() if hasattr(thing, "stop") else thing.close()
+    except Exception:  # noqa: BLE001 - closing must not hide the run's own error
+        log.debug("error while closing %r", thing, exc_info=True)

@@ -20,7 +20,12 @@ from agent.engines import ENGINES, PLANNED
 from agent.errors import AgentError, TaskFileError, UserError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-_ICONS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "error": "[red]![/]", "skipped": "[dim]-[/]"}
+_ICONS = {
+    "passed": "[green]✓[/]",
+    "failed": "[red]✗[/]",
+    "error": "[red]![/]",
+    "skipped": "[dim]-[/]",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +36,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="agent", description="Automate browsers and desktops from screenshots.")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     engines = list(ENGINES) + list(PLANNED)
 
@@ -56,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    console = Console(highlight=False)
-    errors = Console(stderr=True, highlight=False)
+    # soft_wrap: paths and messages stay on one line, whatever the terminal width (greppable).
+    console = Console(highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         if args.command == "schema":
             from agent.task import task_json_schema
@@ -132,8 +140,12 @@ def _run(args: Any, console: Console, errors: Console) -> int:
 
         try:
             trace, path = run_task(
-                task, engine=engine, out=args.out, headed=args.headed,
-                on_step_start=start, on_step_end=end,
+                task,
+                engine=engine,
+                out=args.out,
+                headed=args.headed,
+                on_step_start=start,
+                on_step_end=end,
             )
         finally:
             status.stop()
@@ -142,7 +154,8 @@ def _run(args: Any, console: Console, errors: Console) -> int:
         colour = "green" if trace.status == "passed" else "red"
         passed = sum(1 for s in trace.steps if s.status == "passed")
         console.print(
-            f"[{colour}]{trace.status}[/]: {passed}/{total} steps in {trace.duration_ms / 1000:.1f} s"
+            f"[{colour}]{trace.status}[/]: {passed}/{total} steps"
+            f" in {trace.duration_ms / 1000:.1f} s"
             + (f" [red]{escape(trace.error)}[/]" if trace.error else "")
         )
         for name, value in trace.outputs.items():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from collections.abc import Iterator
 from typing import Any, Literal
 from urllib.parse import urljoin
 
@@ -26,7 +26,7 @@ from actions.schema import (
     TypeText,
     Wait,
 )
-from agent.errors import ElementNotFound, UserError, VerificationFailed
+from agent.errors import ActionError, ElementNotFound, UserError, VerificationFailed
 from agent.task import (
     DragArgs,
     ExpectArgs,
@@ -79,7 +79,9 @@ def describe(verb: str, args: Any) -> str:
         case DragArgs():
             return f"{args.from_} -> {args.to}"
         case ScrollArgs():
-            return f"{args.direction} x{args.amount:g}" + (f" in {args.within}" if args.within else "")
+            return f"{args.direction} x{args.amount:g}" + (
+                f" in {args.within}" if args.within else ""
+            )
         case ExpectArgs():
             return args.text
         case ExtractArgs():
@@ -153,7 +155,7 @@ class StepRunner:
                 return element
             with self._timed("act"):
                 reveal(element.handle)
-        return element
+        raise ActionError(f"{description!r} stays off screen after scrolling it into view")
 
     def _note(self, found: Located) -> None:
         record = self.record
@@ -179,8 +181,10 @@ class StepRunner:
         except Exception:  # noqa: BLE001 - a navigation destroys the page's context mid-read
             return None
 
-    def wait_for_change(self, before: PageState | None, what: str, point: Point | None = None) -> None:
-        """Poll until the page differs from ``before``; raise VerificationFailed if it never does."""
+    def wait_for_change(
+        self, before: PageState | None, what: str, point: Point | None = None
+    ) -> None:
+        """Poll until the page differs from ``before``; VerificationFailed if it never does."""
         with self._timed("verify"):
             changed = polling(
                 timeout_s=min(CHANGE_WINDOW_S, self.remaining()),
@@ -218,7 +222,11 @@ class StepRunner:
                 self.wait_for_change(before, f"{verb} on {args.target!r}")
             case "hover":
                 element = self.locate(args.target, Intent.CLICK)
-                self.act(Hover(point=Point(x=element.point[0], y=element.point[1]), handle=element.handle))
+                self.act(
+                    Hover(
+                        point=Point(x=element.point[0], y=element.point[1]), handle=element.handle
+                    )
+                )
             case "type":
                 self._type(args)
             case "press":
@@ -323,7 +331,7 @@ class StepRunner:
 
         def attempt() -> Element | None:
             try:
-                return probe()  # type: ignore[no-any-return]
+                return probe()  # type: ignore[no-any-return,unused-ignore]
             except ElementNotFound:
                 return None
 
@@ -347,7 +355,9 @@ class StepRunner:
                 case "bool":
                     return text.strip().casefold() in ("true", "yes", "on", "1", "checked")
         except ValueError:
-            raise ElementNotFound(f"{args.what!r} reads {text!r}, which is not an {args.as_}") from None
+            raise ElementNotFound(
+                f"{args.what!r} reads {text!r}, which is not an {args.as_}"
+            ) from None
         return text
 
     def _goal(self, args: GoalArgs) -> None:
@@ -360,4 +370,6 @@ class StepRunner:
                 return
             self.act(action)
             history.append(ACTION_ADAPTER.dump_json(action).decode())
-        raise VerificationFailed(f"goal not reached after {args.max_actions} actions: {args.goal!r}")
+        raise VerificationFailed(
+            f"goal not reached after {args.max_actions} actions: {args.goal!r}"
+        )

@@ -15,7 +15,7 @@ from agent.errors import AgentError, UsageError
 from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner, describe
 from agent.task import BrowserTarget, step_args
 from agent.taskfile import LoadedTask
-from agent.trace import StepRecord, Trace, TraceWriter, new_run_dir
+from agent.trace import RunStatus, StepRecord, Trace, TraceWriter, new_run_dir
 from perception.engine import Engine
 from perception.screen import Screenshot
 
@@ -26,8 +26,13 @@ StepCallback = Callable[[StepRecord], None]
 
 @contextmanager
 def browser_target(
-    target: BrowserTarget, task_dir: Path, *, headed: bool, allowed_domains: list[str] | None,
+    target: BrowserTarget,
+    task_dir: Path,
+    *,
+    headed: bool,
+    allowed_domains: list[str] | None,
     timeout_s: float,
+    browser: Any = None,
 ) -> Iterator[tuple[Executor, str]]:
     """Serve the local site if the URL is a path, launch Chromium, open the URL.
 
@@ -51,6 +56,7 @@ def browser_target(
             headless=not (headed or target.headed),
             allowed_domains=allowed_domains,
             timeout_s=timeout_s,
+            browser=browser,
         )
         stack.callback(executor.close)
         executor.page.goto(url, wait_until="load")
@@ -63,11 +69,13 @@ def run_task(
     engine: Engine,
     out: Path = Path("runs"),
     headed: bool = False,
+    browser: Any = None,
     on_step_start: StepCallback | None = None,
     on_step_end: StepCallback | None = None,
 ) -> tuple[Trace, Path]:
     """Run one validated task; the trace is written even when the run fails or is interrupted.
 
+    ``browser`` (a running Playwright ``Browser``) is reused when given; else one is launched.
     Returns the trace and its path. Model and action failures end the run with status
     ``failed``; environment problems (no browser) with ``error``. ``KeyboardInterrupt`` is
     re-raised after the trace is written with status ``interrupted``.
@@ -95,6 +103,7 @@ def run_task(
             headed=headed,
             allowed_domains=task.allowed_domains,
             timeout_s=task.timeout,
+            browser=browser,
         ) as (executor, url):
             trace.target["start_url"] = url
             trace.status = _run_steps(
@@ -137,19 +146,29 @@ def _run_steps(
     base_url: str,
     on_step_start: StepCallback | None,
     on_step_end: StepCallback | None,
-) -> str:
+) -> RunStatus:
     task, trace = loaded.task, writer.trace
     for step, record in zip(task.steps, trace.steps, strict=True):
         if on_step_start:
             on_step_start(record)
         shot = execute_step(
-            step, record, executor=executor, engine=engine, task_timeout=task.timeout,
-            retries=task.retries, base_url=base_url,
+            step,
+            record,
+            executor=executor,
+            engine=engine,
+            task_timeout=task.timeout,
+            retries=task.retries,
+            base_url=base_url,
         )
         if record.status == "passed" and record.verb == "extract":
             trace.outputs[step_args(step)[1].what] = record.output  # type: ignore[attr-defined]
         if record.status != "passed":
-            log.info("%s: step %d failed: %s", loaded.where("steps", record.index), record.index + 1, record.error)
+            log.info(
+                "%s: step %d failed: %s",
+                loaded.where("steps", record.index),
+                record.index + 1,
+                record.error,
+            )
         if shot is not None:
             writer.save_screenshot(record, shot)
         writer.write()
@@ -183,8 +202,12 @@ def execute_step(
         timeout = args.timeout or task_timeout
     runner = StepRunner(
         StepContext(
-            executor=executor, engine=engine, record=record, timeout_s=timeout,
-            retries=retries, base_url=base_url,
+            executor=executor,
+            engine=engine,
+            record=record,
+            timeout_s=timeout,
+            retries=retries,
+            base_url=base_url,
         )
     )
     record.status = "running"
@@ -203,4 +226,6 @@ def execute_step(
 
 def _round(record: StepRecord) -> None:
     t = record.timings
-    t.capture, t.locate, t.act, t.verify = (round(v, 1) for v in (t.capture, t.locate, t.act, t.verify))
+    t.capture, t.locate, t.act, t.verify = (
+        round(v, 1) for v in (t.capture, t.locate, t.act, t.verify)
+    )

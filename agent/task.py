@@ -6,7 +6,7 @@ A step is a one-key mapping ``{verb: arguments}``; most verbs also take a plain 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
@@ -17,7 +17,10 @@ class _Strict(BaseModel):
 
 class _Args(_Strict):
     timeout: float | None = Field(
-        default=None, gt=0, le=3600, description="Seconds this step may take (overrides the task's)."
+        default=None,
+        gt=0,
+        le=3600,
+        description="Seconds this step may take (overrides the task's).",
     )
 
 
@@ -161,28 +164,17 @@ def verb_of(step: Any) -> str | None:
     return None
 
 
-Step = Annotated[
-    Annotated[STEP_MODELS["goto"], Tag("goto")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["click"], Tag("click")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["double_click"], Tag("double_click")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["right_click"], Tag("right_click")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["hover"], Tag("hover")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["type"], Tag("type")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["press"], Tag("press")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["scroll"], Tag("scroll")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["select"], Tag("select")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["drag"], Tag("drag")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["wait"], Tag("wait")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["wait_for"], Tag("wait_for")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["expect"], Tag("expect")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["extract"], Tag("extract")]  # type: ignore[valid-type]
-    | Annotated[STEP_MODELS["goal"], Tag("goal")],  # type: ignore[valid-type]
-    Discriminator(
-        verb_of,
-        custom_error_type="unknown_verb",
-        custom_error_message="a step is one verb: " + ", ".join(VERBS),
-    ),
-]
+if TYPE_CHECKING:
+    Step = BaseModel
+else:
+    Step = Annotated[
+        Union[tuple(Annotated[model, Tag(verb)] for verb, model in STEP_MODELS.items())],  # noqa: UP007
+        Discriminator(
+            verb_of,
+            custom_error_type="unknown_verb",
+            custom_error_message="a step is one verb: " + ", ".join(VERBS),
+        ),
+    ]
 """One step of a task file: a one-key mapping from a verb to its arguments."""
 
 
@@ -244,6 +236,9 @@ def task_json_schema() -> dict[str, Any]:
             continue
         prop = step["properties"][verb]
         short = {"type": "number"} if verb == "wait" else {"type": ["string", "number"]}
-        step["properties"][verb] = {"anyOf": [prop, short], "description": prop.get("description", "")}
+        step["properties"][verb] = {
+            "anyOf": [prop, short],
+            "description": prop.get("description", ""),
+        }
     schema["title"] = "gui-agent task file"
     return schema

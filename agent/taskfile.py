@@ -23,6 +23,7 @@ from agent.task import VERBS, Task
 _ENV = re.compile(r"\$(\$)?\{([^}]*)\}")
 _MAX_BYTES = 5_000_000
 _MAX_PROBLEMS = 10
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 Path_ = tuple[str | int, ...]
 
 
@@ -67,6 +68,7 @@ class _Reader:
         self.file = file
         self.env = env
         self.marks: dict[Path_, tuple[int, int]] = {}
+        self.value_marks: dict[Path_, tuple[int, int]] = {}
         self.problems: list[str] = []
         self.loader: yaml.SafeLoader | None = None
 
@@ -77,6 +79,11 @@ class _Reader:
         self.problems.append(f"{_where(self.file, self.marks, path)}: {message}")
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+            # Collections are walked here, not by the safe constructor: refuse tags ourselves.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"tag {node.tag!r} is not allowed (plain YAML only)", node.start_mark
+            )
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -86,6 +93,9 @@ class _Reader:
                     continue
                 key = str(key_node.value)
                 self._mark((*path, key), key_node)
+                if isinstance(value_node, yaml.ScalarNode):
+                    mark = value_node.start_mark
+                    self.value_marks[path + (key,)] = (mark.line + 1, mark.column + 1)
                 if key in out:
                     self._problem((*path, key), f"duplicate key {key!r} in {_dotted(path)}")
                 out[key] = self.build(value_node, (*path, key))
@@ -153,7 +163,10 @@ def load_task(path: str | Path, *, env: Mapping[str, str] | None = None) -> Load
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         raise TaskFileError(
-            [f"{file.name}:1:1: a task file is a mapping with name, browser and steps; found {found}"]
+            [
+                f"{file.name}:1:1: a task file is a mapping with name, browser and steps;"
+                f" found {found}"
+            ]
         )
     bad_steps = _check_steps(data, reader)
     task: Task | None = None
@@ -162,11 +175,10 @@ def load_task(path: str | Path, *, env: Mapping[str, str] | None = None) -> Load
     except ValidationError as exc:
         for error in exc.errors()[:_MAX_PROBLEMS]:
             if tuple(error["loc"][:2]) not in bad_steps:  # already explained better
-                reader.problems.append(_explain(error, file, reader.marks))
+                reader.problems.append(_explain(error, file, reader))
     except (RecursionError, ValueError, OverflowError) as exc:
         reader.problems.append(f"{file.name}:1:1: invalid task: {exc}")
-    if task is not None:
-        _check_targets(task, data, reader)
+    _check_targets(data, reader)
     if reader.problems or task is None:
         raise TaskFileError(reader.problems[:_MAX_PROBLEMS])
     return LoadedTask(task=task, path=file, marks=reader.marks)
@@ -210,17 +222,19 @@ def _check_steps(data: dict[str, Any], reader: _Reader) -> set[Path_]:
     return bad
 
 
-def _check_targets(task: Task, data: dict[str, Any], reader: _Reader) -> None:
-    if task.browser is None and task.desktop is None:
+def _check_targets(data: dict[str, Any], reader: _Reader) -> None:
+    browser, desktop = data.get("browser"), data.get("desktop")
+    if browser is None and desktop is None:
         reader._problem((), "a task needs a target: a `browser:` block (url) or a `desktop:` block")
-    if task.browser is not None and task.desktop is not None:
+    if browser is not None and desktop is not None:
         reader._problem(("desktop",), "a task runs in a browser or on a desktop, not both")
-    if task.browser is not None and "://" not in task.browser.url:
-        local = (reader.file.parent / task.browser.url.split("#")[0].split("?")[0]).resolve()
+    url = browser.get("url") if isinstance(browser, dict) else None
+    if isinstance(url, str) and url and "://" not in url:
+        local = (reader.file.parent / url.split("#")[0].split("?")[0]).resolve()
         if not local.is_file():
             reader._problem(
                 ("browser", "url"),
-                f"browser.url: no such file {task.browser.url!r} (looked for {local}); "
+                f"browser.url: no such file {url!r} (looked for {local}); "
                 "give a path relative to the task file, file://, or http(s)://",
             )
 
@@ -229,20 +243,28 @@ def _kind(value: Any) -> str:
     return "nothing" if value is None or value == {} else f"a {type(value).__name__}"
 
 
-def _explain(error: Any, file: Path, marks: Mapping[Path_, tuple[int, int]]) -> str:
+def _explain(error: Any, file: Path, reader: _Reader) -> str:
     loc: Path_ = tuple(error["loc"])
     # pydantic repeats a step's tag in the location (steps, 2, type, type, into): drop it.
     if len(loc) >= 4 and loc[0] == "steps" and loc[2] == loc[3]:
         loc = loc[:3] + loc[4:]
-    where = _where(file, marks, loc)
     kind = error["type"]
+    # A wrong value points at the value; an unknown or missing field at the key or mapping.
+    marks = (
+        reader.marks
+        if kind in ("extra_forbidden", "missing")
+        else {**reader.marks, **reader.value_marks}
+    )
+    where = _where(file, marks, loc)
     if kind == "extra_forbidden":
         parent, field = loc[:-1], str(loc[-1])
         valid = _fields_at(parent)
         hint = difflib.get_close_matches(field, valid, n=1)
         maybe = f" (did you mean {hint[0]!r}?)" if hint else ""
         place = _dotted(parent) if parent else "the top level"
-        return f"{where}: unknown field {field!r} in {place}{maybe}; valid fields: {', '.join(valid)}"
+        return (
+            f"{where}: unknown field {field!r} in {place}{maybe}; valid fields: {', '.join(valid)}"
+        )
     if kind == "missing":
         parent = loc[:-1]
         return f"{where}: {_dotted(parent) if parent else 'the task'} needs {loc[-1]!r}"

@@ -134,7 +134,10 @@ def parse_description(description: str) -> Query:
         changed = False
         for phrase, mapped in list(ROLE_PHRASES.items()) + list(ROLE_WORDS.items()):
             if lower.endswith(" " + phrase) and len(lower) > len(phrase) + 1:
-                words, lower = words[: -len(phrase) - 1].rstrip(), lower[: -len(phrase) - 1].rstrip()
+                words, lower = (
+                    words[: -len(phrase) - 1].rstrip(),
+                    lower[: -len(phrase) - 1].rstrip(),
+                )
                 roles |= mapped
                 changed = True
                 break

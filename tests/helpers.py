@@ -6,10 +6,10 @@ from typing import Any
 
 import yaml
 
+from agent.loop import describe
 from agent.runner import execute_step
 from agent.task import Task, step_args
 from agent.trace import StepRecord
-from agent.loop import describe
 from perception.offline import OfflineEngine
 
 ENGINE = OfflineEngine()
@@ -21,15 +21,26 @@ def run_steps(
     """Run steps (a YAML list) in order on the executor's current page; stop at a failure."""
     steps = yaml.safe_load(steps_yaml)
     task = Task.model_validate(
-        {"name": "t", "browser": {"url": "x"}, "steps": steps, "retries": retries, "timeout": timeout}
+        {
+            "name": "t",
+            "browser": {"url": "x"},
+            "steps": steps,
+            "retries": retries,
+            "timeout": timeout,
+        }
     )
     records = []
     for index, step in enumerate(task.steps):
         verb, args = step_args(step)
         record = StepRecord(index=index, verb=verb, target=describe(verb, args))
         execute_step(
-            step, record, executor=executor, engine=engine or ENGINE, task_timeout=timeout,
-            retries=retries, base_url=executor.page.url,
+            step,
+            record,
+            executor=executor,
+            engine=engine or ENGINE,
+            task_timeout=timeout,
+            retries=retries,
+            base_url=executor.page.url,
         )
         records.append(record)
         if record.status != "passed":

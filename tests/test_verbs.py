@@ -22,7 +22,8 @@ def passed(records: list[Any]) -> bool:
 
 def test_click_double_click_right_click_and_link(verbs: Any) -> None:
     records = run_steps(
-        verbs, "[{click: One}, {double_click: Two button}, {right_click: Three}, {click: Docs link}]"
+        verbs,
+        "[{click: One}, {double_click: Two button}, {right_click: Three}, {click: Docs link}]",
     )
     assert passed(records), records[-1].error
     assert log_lines(verbs) == [

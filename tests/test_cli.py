@@ -1,0 +1,116 @@
+"""The `agent` command as users run it: a real process, real exit codes, files on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT, TASKS
+
+AGENT = [sys.executable, "-m", "agent.cli"]
+
+
+def agent(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*AGENT, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_run_prints_each_step_and_the_trace_path(tmp_path: Path) -> None:
+    result = agent("run", str(TASKS / "login.yaml"), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("offline/dom") >= 6
+    assert "passed: 6/6 steps" in result.stdout
+    trace_line = next(line for line in result.stdout.splitlines() if "trace:" in line)
+    trace = Path(trace_line.split("trace:")[1].strip())
+    assert trace.exists() and json.loads(trace.read_text())["status"] == "passed"
+    assert trace.parent.name.startswith("log-in-to-the-demo-shop-")
+
+
+def test_a_failing_task_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "fail.yaml"
+    bad.write_text(
+        f"name: fail\nbrowser: {{url: {TASKS / 'sites' / 'login.html'}}}\nretries: 0\n"
+        "steps:\n  - expect: {text: Nowhere to be seen, timeout: 0.5}\n",
+        encoding="utf-8",
+    )
+    result = agent("run", str(bad), "--out", str(tmp_path / "runs"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "not visible" in result.stdout
+    (trace,) = (tmp_path / "runs").glob("*/trace.json")
+    assert json.loads(trace.read_text())["status"] == "failed"
+
+
+def test_bad_task_files_exit_2_before_any_browser_starts(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\nbrowser: {url: nowhere.html}\nsteps:\n  - clik: Sign in\n")
+    result = agent("run", str(TASKS / "login.yaml"), str(broken), "--out", str(tmp_path / "runs"))
+    assert result.returncode == 2
+    assert "broken.yaml:4:5: unknown verb 'clik' (did you mean 'click'?)" in result.stderr
+    assert "broken.yaml:2:" in result.stderr and "nowhere.html" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "runs").exists(), "no run may start when any file is invalid"
+
+
+def test_usage_errors_exit_2() -> None:
+    assert agent("run").returncode == 2
+    assert agent("run", "tasks/login.yaml", "--engine", "nonsense").returncode == 2
+    missing = agent("run", "no/such/task.yaml")
+    assert missing.returncode == 2 and "cannot read it" in missing.stderr
+
+
+def test_schema_is_json_schema_for_task_files() -> None:
+    result = agent("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema["title"] == "gui-agent task file"
+    assert "steps" in schema["properties"] and "ClickStep" in schema["$defs"]
+
+
+def test_locate_prints_the_element_or_exits_1(tmp_path: Path, executor, site) -> None:  # type: ignore[no-untyped-def]
+    executor.page.goto(site.url_for("tasks/sites/login.html"))
+    shot = tmp_path / "login.png"
+    executor.page.screenshot(path=str(shot))
+    found = agent("locate", str(shot), "Sign in")
+    assert found.returncode == 0, found.stderr
+    element = json.loads(found.stdout)
+    box = executor.page.get_by_role("button", name="Sign in").bounding_box()
+    x, y = element["point"]
+    assert box["x"] <= x <= box["x"] + box["width"] and box["y"] <= y <= box["y"] + box["height"]
+    assert element["engine"] == "offline/ocr" and set(element) >= {"box", "text", "confidence"}
+    nothing = agent("locate", str(shot), "Quantum flux capacitor")
+    assert nothing.returncode == 1 and json.loads(nothing.stdout)["error"] == "no match"
+    assert agent("locate", str(tmp_path / "none.png"), "x").returncode == 2
+
+
+def test_interrupt_exits_130_and_keeps_the_trace(tmp_path: Path) -> None:
+    slow = tmp_path / "slow.yaml"
+    slow.write_text(
+        f"name: slow\nbrowser: {{url: {TASKS / 'sites' / 'login.html'}}}\n"
+        "steps:\n  - wait: 30\n  - click: Sign in\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [*AGENT, "run", str(slow), "--out", str(tmp_path / "runs")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "runs").glob("*/trace.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)  # let the browser start and the wait begin
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    (trace,) = (tmp_path / "runs").glob("*/trace.json")
+    data = json.loads(trace.read_text())
+    assert data["status"] == "interrupted"
+    assert data["steps"][1]["status"] == "skipped"

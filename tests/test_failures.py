@@ -1,0 +1,85 @@
+"""A step that cannot succeed fails after its retries, and the run still leaves its record."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from agent.runner import run_task
+from agent.taskfile import load_task
+from perception.offline import OfflineEngine
+from tests.conftest import TASKS
+
+
+def _task(tmp_path: Path, steps: str, extra: str = "") -> Path:
+    shutil.copytree(TASKS / "sites", tmp_path / "sites")
+    path = tmp_path / "task.yaml"
+    path.write_text(
+        f"name: Broken checkout\nbrowser: {{url: sites/login.html}}\n{extra}steps:\n{steps}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_missing_target_fails_after_the_retries_with_a_complete_trace(
+    tmp_path: Path, browser: Any
+) -> None:
+    path = _task(
+        tmp_path,
+        "  - type: {text: alice, into: Username}\n"
+        "  - click: Proceed to checkout\n"
+        "  - expect: Thank you\n",
+        extra="retries: 2\ntimeout: 8\n",
+    )
+    trace, trace_path = run_task(
+        load_task(path), engine=OfflineEngine(), out=tmp_path / "runs", browser=browser
+    )
+    assert trace.status == "failed"
+    first, failing, rest = trace.steps
+    assert first.status == "passed"
+    assert failing.status == "failed" and failing.attempts == 3
+    assert "nothing matches 'Proceed to checkout'" in (failing.error or "")
+    assert failing.candidates, "the runners-up are kept for the trace"
+    assert rest.status == "skipped"
+    data = json.loads(trace_path.read_text())
+    assert data["status"] == "failed" and data["ended"] and data["duration_ms"] > 0
+    assert (trace_path.parent / data["steps"][1]["screenshot"]).exists()
+    assert data["steps"][1]["timings"]["capture"] > 0
+
+
+def test_a_goal_step_with_the_offline_engine_names_the_engine_options(
+    tmp_path: Path, browser: Any
+) -> None:
+    path = _task(tmp_path, "  - goal: sign in as alice\n")
+    trace, _ = run_task(
+        load_task(path), engine=OfflineEngine(), out=tmp_path / "runs", browser=browser
+    )
+    assert trace.status == "failed"
+    error = trace.steps[0].error or ""
+    assert "--engine qwen3vl" in error and "--engine openai" in error
+    assert trace.steps[0].attempts == 1
+
+
+def test_requests_outside_allowed_domains_are_blocked(tmp_path: Path, browser: Any) -> None:
+    shutil.copytree(TASKS / "sites", tmp_path / "sites")
+    (tmp_path / "sites" / "leaky.html").write_text(
+        "<p>Leaky page</p><img src='http://127.0.0.2:9/pixel.png'>"
+        "<img src='http://tracker.invalid/t.gif'>",
+        encoding="utf-8",
+    )
+    path = tmp_path / "leaky.yaml"
+    path.write_text(
+        "name: Leaky\nbrowser: {url: sites/leaky.html}\nallowed_domains: [example.org]\n"
+        "steps:\n  - expect: Leaky page\n",
+        encoding="utf-8",
+    )
+    trace, _ = run_task(
+        load_task(path), engine=OfflineEngine(), out=tmp_path / "runs", browser=browser
+    )
+    assert trace.status == "passed"
+    assert sorted(trace.blocked_requests) == [
+        "http://127.0.0.2:9/pixel.png",
+        "http://tracker.invalid/t.gif",
+    ]

@@ -1,0 +1,101 @@
+"""Descriptions to queries, and choosing among candidates (ties reported, not hidden)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from perception.aria import parse_snapshot
+from perception.matching import Intent, parse_description, score, text_similarity
+from perception.offline import OfflineEngine
+
+
+@pytest.mark.parametrize(
+    "description,text,roles",
+    [
+        ("Sign in", "Sign in", set()),
+        ("the Username field", "Username", {"textbox", "searchbox", "combobox", "spinbutton"}),
+        ("Submit button", "Submit", {"button"}),
+        ('"Remember me" checkbox', "Remember me", {"checkbox"}),
+        ("the button labelled Save", "Save", {"button"}),
+        ("Student radio button", "Student", {"radio"}),
+        ("Country dropdown", "Country", {"combobox", "listbox"}),
+        ("Tab", "Tab", set()),
+        ('the "Tab" key', "Tab", set()),
+    ],
+)
+def test_parse_description(description: str, text: str, roles: set[str]) -> None:
+    query = parse_description(description)
+    assert query.text == text
+    assert set(query.roles) == roles
+
+
+def test_text_similarity_ignores_case_spacing_and_edge_punctuation() -> None:
+    assert text_similarity("sign in", "Sign In") == 1.0
+    assert text_similarity("Signin", "Sign in") == 1.0  # OCR drops spaces
+    assert text_similarity("Username:", "username") == 1.0
+    assert 0.75 < text_similarity("Total", "Total: 170 EUR") < 1.0
+    assert text_similarity("Sign in", "Sign out") < 0.85
+    assert text_similarity("Delete", "Archive") < 0.5
+
+
+def test_roles_and_intent_decide_between_same_texts() -> None:
+    query = parse_description("Password")
+    field = score(query, text="Password", role="textbox", intent=Intent.TYPE)
+    label = score(query, text="Password", role="text", intent=Intent.TYPE)
+    assert field > label
+    heading = score(
+        parse_description("Sign in button"), text="Sign in", role="heading", intent=Intent.CLICK
+    )
+    button = score(
+        parse_description("Sign in button"), text="Sign in", role="button", intent=Intent.CLICK
+    )
+    assert button > heading
+
+
+def test_snapshot_parsing_keeps_refs_boxes_values_and_flags() -> None:
+    nodes = parse_snapshot(
+        "- generic [ref=e1] [box=0,0,800,600]:\n"
+        '  - textbox "Username" [ref=e3] [box=77,9,177,21]: alice\n'
+        '  - checkbox "Keep" [checked] [ref=e6] [box=289,11,13,13]\n'
+        "  - text: Plain words\n"
+        '  - link "Docs" [ref=e7] [box=1,2,3,4]:\n'
+        '    - /url: "#x"\n'
+        '  - generic [ref=e9] [box=8,176,784,18]: "He said \\"hi\\": yes"\n'
+    )
+    by_role = {n.role: n for n in nodes}
+    assert by_role["textbox"].text == "alice" and by_role["textbox"].ref == "e3"
+    assert by_role["textbox"].box == (77, 9, 177, 21)
+    assert "checked" in by_role["checkbox"].attrs
+    assert by_role["text"].box_is_parent and by_role["text"].parent_ref == "e1"
+    assert by_role["link"].attrs["url"] == "#x"
+    assert nodes[-1].text == 'He said "hi": yes'
+    assert parse_snapshot("not: [valid") == []
+
+
+def test_a_tie_is_reported_and_resolved_in_reading_order(executor: Any) -> None:
+    executor.page.set_content(
+        "<ul><li>Milk <button>Delete</button></li><li>Eggs <button>Delete</button></li></ul>"
+    )
+    found = OfflineEngine().locate(executor.capture(), "Delete", page=executor.page)
+    assert found.tie is True
+    assert found.element is not None
+    first, second = found.candidates[:2]
+    assert first.box.y0 < second.box.y0 and first is found.element
+    assert any("tie" in note for note in found.notes)
+
+
+def test_a_unique_match_is_not_a_tie(executor: Any) -> None:
+    executor.page.set_content("<h2>Sign in</h2><button>Sign in</button><a href='#'>Help</a>")
+    found = OfflineEngine().locate(executor.capture(), "Sign in", page=executor.page)
+    assert found.tie is False
+    assert found.element is not None and found.element.role == "button"
+    assert found.element.handle and found.element.handle.startswith("aria-ref=")
+    assert found.notes == ["dom"]
+
+
+def test_nothing_matching_returns_no_element_with_candidates(executor: Any) -> None:
+    executor.page.set_content("<button>Sign in</button>")
+    found = OfflineEngine().locate(executor.capture(), "Purchase insurance", page=executor.page)
+    assert found.element is None

@@ -1,0 +1,82 @@
+"""The offline engine finds elements from pixels alone (OCR) on screenshots of the example sites.
+
+The truth comes from the DOM (Playwright's bounding boxes); the engine sees only the image.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from perception.matching import Intent
+from perception.offline import OfflineEngine
+from perception.screen import Screenshot
+
+PIXELS_ONLY = OfflineEngine(use_dom=False)
+
+# (site, description, intent, how to find the truth in the DOM)
+CASES = [
+    ("login.html", "Sign in", Intent.CLICK, ("role", "button", "Sign in")),
+    ("login.html", "Username", Intent.CLICK, ("text", "Username")),
+    ("login.html", "Remember me", Intent.CLICK, ("text", "Remember me")),
+    (
+        "login.html",
+        "Sign in to your account",
+        Intent.TEXT,
+        ("role", "heading", "Sign in to your account"),
+    ),
+    ("register.html", "Register button", Intent.CLICK, ("role", "button", "Register")),
+    ("register.html", "Arrival date", Intent.CLICK, ("text", "Arrival date")),
+    ("register.html", "Testing with pytest", Intent.CLICK, ("text", "Testing with pytest")),
+    ("register.html", "Business", Intent.CLICK, ("text", "Business")),
+    ("todo.html", "What needs to be done?", Intent.CLICK, ("role", "textbox", "New todo")),
+    ("todo.html", "Completed", Intent.CLICK, ("role", "button", "Completed")),
+    ("todo.html", "Active", Intent.CLICK, ("role", "button", "Active")),
+    # OCR reads the framed "All" as "AIll": fuzzy matching still lands on it.
+    ("todo.html", "All", Intent.CLICK, ("role", "button", "All")),
+]
+
+
+def _truth(page: Any, how: tuple[str, ...]) -> dict[str, float]:
+    if how[0] == "role":
+        locator = page.get_by_role(how[1], name=how[2], exact=True)
+    else:
+        locator = page.get_by_text(how[1], exact=True)
+    box = locator.first.bounding_box()
+    assert box is not None
+    return box  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0], ids=["dpr1", "dpr2"])
+@pytest.mark.parametrize("site_name,description,intent,how", CASES, ids=[c[1] for c in CASES])
+def test_pixels_only_grounding_hits_the_true_box(
+    make_executor: Any,
+    site: Any,
+    scale: float,
+    site_name: str,
+    description: str,
+    intent: Intent,
+    how: tuple[str, ...],
+) -> None:
+    executor = make_executor(viewport=(1100, 800), scale=scale)
+    executor.page.goto(site.url_for(f"tasks/sites/{site_name}"))
+    shot = Screenshot.from_bytes(executor.page.screenshot(), scale=scale)
+    found = PIXELS_ONLY.locate(shot, description, intent=intent, page=None)
+    assert found.element is not None, [c.text for c in found.candidates]
+    assert found.element.engine == "offline/ocr"
+    x, y = found.element.point
+    box = _truth(executor.page, how)
+    css_x, css_y = x / scale, y / scale
+    assert box["x"] - 2 <= css_x <= box["x"] + box["width"] + 2, (css_x, box)
+    assert box["y"] - 2 <= css_y <= box["y"] + box["height"] + 2, (css_y, box)
+
+
+def test_pixels_only_reads_text_for_expect(executor: Any, site: Any) -> None:
+    executor.page.goto(site.url_for("tasks/sites/todo.html"))
+    shot = executor.capture()
+    assert PIXELS_ONLY.find_text(shot, "0 items left") is not None
+    assert PIXELS_ONLY.find_text(shot, "Welcome back, Ada") is None
+    everything = PIXELS_ONLY.elements(shot)
+    assert {"todos", "Active", "Completed"} <= {e.text for e in everything}
+    assert all(e.engine == "offline/ocr" and e.box.area > 0 for e in everything)

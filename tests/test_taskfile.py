@@ -1,0 +1,155 @@
+"""Task files: valid ones load, wrong ones give file:line:col errors, nothing gives a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agent.errors import TaskFileError
+from agent.task import Task, step_args
+from agent.taskfile import load_task
+from tests.conftest import TASKS
+
+HEADER = "name: T\nbrowser: {url: page.html}\n"
+
+
+def load(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> Task:
+    (tmp_path / "page.html").write_text("<p>hi</p>")
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_task(path, env=env or {}).task
+
+
+def problems(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(TaskFileError) as info:
+        load(tmp_path, text, env)
+    return info.value.problems
+
+
+def test_examples_load() -> None:
+    for path in TASKS.glob("*.yaml"):
+        assert load_task(path).task.steps
+
+
+def test_shorthands_expand(tmp_path: Path) -> None:
+    task = load(
+        tmp_path,
+        HEADER + "steps:\n  - click: 7\n  - wait: 1.5\n  - scroll: up\n  - expect: Done\n"
+        "  - select: {option: Spain, in: Country}\n  - drag: {from: Card, to: Done}\n",
+    )
+    verbs = [step_args(s) for s in task.steps]
+    assert verbs[0][1].target == "7"  # a calculator key, not the number
+    assert verbs[1][1].seconds == 1.5
+    assert verbs[2][1].direction == "up"
+    assert verbs[4][1].in_ == "Country" and verbs[5][1].from_ == "Card"
+
+
+def test_unknown_verb_names_line_column_and_the_valid_verbs(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, HEADER + "steps:\n  - click: OK\n  - clik: Sign in\n")
+    assert problem.startswith("t.yaml:5:5: unknown verb 'clik' (did you mean 'click'?)")
+    assert "valid verbs: goto, click" in problem
+
+
+def test_unknown_field_names_the_valid_fields(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, HEADER + "steps:\n  - type: {text: a, int0: Username}\n")
+    assert problem.startswith("t.yaml:4:21: unknown field 'int0' in steps[0].type")
+    assert "did you mean 'into'?" in problem and "valid fields: timeout, text, into" in problem
+
+
+def test_wrong_types_and_missing_fields(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        HEADER
+        + "timeout: soon\nsteps:\n  - wait: lots\n  - type: {into: Name}\n  - select: Fruit\n",
+    )
+    assert any(p.startswith("t.yaml:3:10: timeout:") and "'soon'" in p for p in found)
+    assert any(p.startswith("t.yaml:5:11: steps[0].wait.seconds") for p in found)
+    assert any(p.startswith("t.yaml:6:5: steps[1].type needs 'text'") for p in found)
+    assert any(p.startswith("t.yaml:7:13: steps[2].select") for p in found)
+
+
+def test_step_shape_mistakes(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path, HEADER + "steps:\n  - Sign in\n  - {click: A, type: b}\n  - [click, A]\n"
+    )
+    assert found[0].startswith("t.yaml:4:5: a step needs a verb, as in `- click: Sign in`")
+    assert found[1].startswith("t.yaml:5:5: a step has one verb; found click, type")
+    assert found[2].startswith("t.yaml:6:5: a step is a mapping")
+
+
+def test_environment_variables(tmp_path: Path) -> None:
+    task = load(
+        tmp_path, HEADER + "steps:\n  - type: ${USER_NAME} $${LITERAL}\n", {"USER_NAME": "ada"}
+    )
+    assert step_args(task.steps[0])[1].text == "ada ${LITERAL}"
+    (problem,) = problems(tmp_path, HEADER + "steps:\n  - type: ${NOT_SET}\n")
+    assert problem.startswith("t.yaml:4:5: environment variable NOT_SET is not set")
+
+
+def test_yaml_errors_and_unsafe_tags(tmp_path: Path) -> None:
+    (syntax,) = problems(tmp_path, HEADER + "steps:\n  - click: [unclosed\n")
+    assert syntax.startswith("t.yaml:") and "YAML syntax error" in syntax
+    (tag,) = problems(tmp_path, HEADER + "steps: !!python/object/apply:os.system [echo hi]\n")
+    assert tag.startswith("t.yaml:3:8: YAML syntax error") and "python/object" in tag
+
+
+def test_top_level_mistakes(tmp_path: Path) -> None:
+    assert "found an empty file" in problems(tmp_path, "")[0]
+    assert "found a list" in problems(tmp_path, "- click: x\n")[0]
+    found = problems(tmp_path, "name: T\nstepz: []\nsteps: [{click: a}]\n")
+    assert any("unknown field 'stepz' in the top level (did you mean 'steps'?)" in p for p in found)
+    assert any("needs a target" in p for p in found)
+    dup = problems(tmp_path, HEADER + "steps: [{click: a}]\nsteps: [{click: b}]\n")
+    assert any("duplicate key 'steps'" in p for p in dup)
+
+
+def test_missing_and_binary_files(tmp_path: Path) -> None:
+    with pytest.raises(TaskFileError, match="cannot read it"):
+        load_task(tmp_path / "absent.yaml")
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(TaskFileError, match="not UTF-8"):
+        load_task(binary)
+
+
+# -- fuzzing: whatever the input, a TaskFileError with file:line:col, never anything else -------
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=30)
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["click", "type", "text", "into", "url", "x", "wait"]),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+_tasks = st.fixed_dictionaries(
+    {"name": _scalars, "browser": st.one_of(_values, st.just({"url": "page.html"}))},
+    optional={"steps": st.lists(_values, max_size=5), "timeout": _scalars, "retries": _scalars},
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=_tasks, cut=st.integers(min_value=0, max_value=400), noise=st.text(max_size=8))
+def test_fuzzed_task_files_never_crash(tmp_path: Path, data: dict, cut: int, noise: str) -> None:  # type: ignore[type-arg]
+    text = yaml.safe_dump(data, allow_unicode=True)
+    if cut % 3 == 0:  # also mutate the text itself: truncation and junk
+        text = text[: cut % (len(text) + 1)] + noise
+    try:
+        load(tmp_path, text)
+    except TaskFileError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.startswith("t.yaml"), problem
+            assert "\n" not in problem.strip() or "YAML" in problem
