@@ -58,8 +58,12 @@ fi
 stamp=".venv/.gui-agent-installed"
 want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1) $EXTRAS"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  say "installing gui-agent[$EXTRAS] into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e ".[$EXTRAS]"
+  say "installing gui-agent[$EXTRAS] into .venv (a minute or two the first time; log: .venv/pip.log)"
+  if ! { .venv/bin/python -m pip install --upgrade pip &&
+         .venv/bin/python -m pip install -e ".[$EXTRAS]"; } >.venv/pip.log 2>&1; then
+    tail -n 40 .venv/pip.log >&2
+    say "pip failed; the whole log is in .venv/pip.log"
+    exit 1
+  fi
   printf '%s' "$want" > "$stamp"
 fi
