@@ -27,7 +27,13 @@ from actions.schema import (
     TypeText,
     Wait,
 )
-from agent.errors import ActionError, MissingDependency, OccludedTarget, UserError
+from agent.errors import (
+    ActionError,
+    MissingDependency,
+    OccludedTarget,
+    UserError,
+    VerificationFailed,
+)
 from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
@@ -65,9 +71,9 @@ _VALUE_AT_JS = """([x, y]) => {
   if (el && el.tagName === 'SELECT')
     return el.selectedOptions.length ? el.selectedOptions[0].label : '';
   const a = document.activeElement;
+  if (a && a.isContentEditable) return a.innerText;
   if (a && 'value' in a && a.tagName !== 'BUTTON' && a !== document.body) return String(a.value);
-  if (el && 'value' in el) return String(el.value);
-  return el && el.isContentEditable ? el.innerText : null;
+  return null;
 }"""
 _SELECT_AT_JS = """([x, y, option]) => {
   let el = document.elementFromPoint(x, y);
@@ -233,11 +239,20 @@ class PlaywrightExecutor:
         )
 
     def value_at(self, action: Action) -> str | None:
-        """The value of the field or select the action aimed at (the focused one for typing)."""
+        """The value of the field or select the action aimed at (the focused one for typing).
+
+        Raises:
+            VerificationFailed: Text was typed but no text field has focus: it went nowhere.
+        """
         point = getattr(action, "point", None)
         if point is None:
-            return self.state().value
-        value = self._page.evaluate(_VALUE_AT_JS, list(self.to_css(point)))
+            value = self.state().value
+        else:
+            value = self._page.evaluate(_VALUE_AT_JS, list(self.to_css(point)))
+        if value is None and isinstance(action, TypeText):
+            raise VerificationFailed(
+                "after typing, no text field has focus: the target is no field"
+            )
         return None if value is None else str(value)
 
     def reveal(self, handle: str) -> None:

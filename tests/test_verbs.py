@@ -158,3 +158,9 @@ def test_high_dpi_clicks_land_in_css_pixels(make_executor: Any, site: Any) -> No
     assert shot.size == (1600, 1200) and shot.scale == 2.0
     assert records[-1].element["box"][2] > 50  # screenshot pixels, twice the CSS box
     assert "clicked One" in log_lines(executor)
+
+
+def test_typing_into_something_that_is_not_a_field_fails(verbs: Any) -> None:
+    records = run_steps(verbs, "[{type: {text: hello, into: Docs link}}]", retries=0)
+    assert records[-1].status == "failed"
+    assert "no text field has focus" in (records[-1].error or "")
