@@ -108,7 +108,7 @@ def _locate(args: Any, console: Console) -> int:
 
 def _run(args: Any, console: Console, errors: Console) -> int:
     from agent.engines import make_engine
-    from agent.runner import run_task
+    from agent.runner import run_task, unsupported
     from agent.taskfile import LoadedTask, load_task
     from agent.trace import StepRecord
 
@@ -116,9 +116,14 @@ def _run(args: Any, console: Console, errors: Console) -> int:
     problems: list[str] = []
     for path in args.tasks:  # every file is checked before any browser starts
         try:
-            loaded.append(load_task(path))
+            task = load_task(path)
         except TaskFileError as exc:
             problems.extend(exc.problems)
+            continue
+        loaded.append(task)
+        problem = unsupported(task)
+        if problem:
+            problems.append(problem)
     if problems:
         for problem in problems:
             errors.print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)

@@ -63,6 +63,16 @@ def browser_target(
         yield executor, url
 
 
+def unsupported(loaded: LoadedTask) -> str | None:
+    """Why this version cannot run a valid task file, or None when it can."""
+    if loaded.task.desktop is not None:
+        return (
+            f"{loaded.where('desktop')}: desktop tasks need the desktop executor, "
+            "which this version does not include yet; use a `browser:` target"
+        )
+    return None
+
+
 def run_task(
     loaded: LoadedTask,
     *,
@@ -90,11 +100,9 @@ def run_task(
     writer.write()
     started = time.monotonic()
     try:
-        if task.desktop is not None:
-            raise UsageError(
-                f"{loaded.where('desktop')}: desktop tasks need the desktop executor, "
-                "which this version does not include yet; use a `browser:` target"
-            )
+        problem = unsupported(loaded)
+        if problem:
+            raise UsageError(problem)
         assert task.browser is not None
         trace.target = {"browser": task.browser.model_dump(mode="json")}
         with browser_target(

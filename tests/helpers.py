@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -46,6 +47,14 @@ def run_steps(
         if record.status != "passed":
             break
     return records
+
+
+def write_task(folder: Path, name: str, body: str) -> Path:
+    """A task file on the login example site (by absolute path), with ``body`` after the header."""
+    path = folder / f"{name}.yaml"
+    site = Path(__file__).resolve().parent.parent / "tasks" / "sites" / "login.html"
+    path.write_text(f"name: {name}\nbrowser: {{url: {site}}}\n{body}", encoding="utf-8")
+    return path
 
 
 def log_lines(executor: Any) -> list[str]:

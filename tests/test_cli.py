@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import ROOT, TASKS
+from tests.helpers import write_task
 
 AGENT = [sys.executable, "-m", "agent.cli"]
 
@@ -33,11 +34,10 @@ def test_run_prints_each_step_and_the_trace_path(tmp_path: Path) -> None:
 
 
 def test_a_failing_task_exits_1(tmp_path: Path) -> None:
-    bad = tmp_path / "fail.yaml"
-    bad.write_text(
-        f"name: fail\nbrowser: {{url: {TASKS / 'sites' / 'login.html'}}}\nretries: 0\n"
-        "steps:\n  - expect: {text: Nowhere to be seen, timeout: 0.5}\n",
-        encoding="utf-8",
+    bad = write_task(
+        tmp_path,
+        "fail",
+        "retries: 0\nsteps:\n  - expect: {text: Nowhere to be seen, timeout: 0.5}\n",
     )
     result = agent("run", str(bad), "--out", str(tmp_path / "runs"))
     assert result.returncode == 1, result.stdout + result.stderr
@@ -55,6 +55,15 @@ def test_bad_task_files_exit_2_before_any_browser_starts(tmp_path: Path) -> None
     assert "broken.yaml:2:" in result.stderr and "nowhere.html" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "runs").exists(), "no run may start when any file is invalid"
+
+
+def test_a_desktop_task_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    task = tmp_path / "calc.yaml"
+    task.write_text("name: calc\ndesktop: {launch: xcalc}\nsteps:\n  - click: '7'\n")
+    result = agent("run", str(task), "--out", str(tmp_path / "runs"))
+    assert result.returncode == 2
+    assert "calc.yaml:2:1: desktop tasks need the desktop executor" in result.stderr
+    assert not (tmp_path / "runs").exists()
 
 
 def test_usage_errors_exit_2() -> None:
@@ -89,12 +98,7 @@ def test_locate_prints_the_element_or_exits_1(tmp_path: Path, executor, site) ->
 
 
 def test_interrupt_exits_130_and_keeps_the_trace(tmp_path: Path) -> None:
-    slow = tmp_path / "slow.yaml"
-    slow.write_text(
-        f"name: slow\nbrowser: {{url: {TASKS / 'sites' / 'login.html'}}}\n"
-        "steps:\n  - wait: 30\n  - click: Sign in\n",
-        encoding="utf-8",
-    )
+    slow = write_task(tmp_path, "slow", "steps:\n  - wait: 30\n  - click: Sign in\n")
     proc = subprocess.Popen(
         [*AGENT, "run", str(slow), "--out", str(tmp_path / "runs")],
         cwd=ROOT,

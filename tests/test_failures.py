@@ -13,11 +13,11 @@ from perception.offline import OfflineEngine
 from tests.conftest import TASKS
 
 
-def _task(tmp_path: Path, steps: str, extra: str = "") -> Path:
-    shutil.copytree(TASKS / "sites", tmp_path / "sites")
+def _task(tmp_path: Path, steps: str, extra: str = "", page: str = "login.html") -> Path:
+    shutil.copytree(TASKS / "sites", tmp_path / "sites", dirs_exist_ok=True)
     path = tmp_path / "task.yaml"
     path.write_text(
-        f"name: Broken checkout\nbrowser: {{url: sites/login.html}}\n{extra}steps:\n{steps}",
+        f"name: Broken checkout\nbrowser: {{url: sites/{page}}}\n{extra}steps:\n{steps}",
         encoding="utf-8",
     )
     return path
@@ -63,17 +63,14 @@ def test_a_goal_step_with_the_offline_engine_names_the_engine_options(
 
 
 def test_requests_outside_allowed_domains_are_blocked(tmp_path: Path, browser: Any) -> None:
-    shutil.copytree(TASKS / "sites", tmp_path / "sites")
+    (tmp_path / "sites").mkdir()
     (tmp_path / "sites" / "leaky.html").write_text(
         "<p>Leaky page</p><img src='http://127.0.0.2:9/pixel.png'>"
         "<img src='http://tracker.invalid/t.gif'>",
         encoding="utf-8",
     )
-    path = tmp_path / "leaky.yaml"
-    path.write_text(
-        "name: Leaky\nbrowser: {url: sites/leaky.html}\nallowed_domains: [example.org]\n"
-        "steps:\n  - expect: Leaky page\n",
-        encoding="utf-8",
+    path = _task(
+        tmp_path, "  - expect: Leaky page\n", "allowed_domains: [example.org]\n", "leaky.html"
     )
     trace, _ = run_task(
         load_task(path), engine=OfflineEngine(), out=tmp_path / "runs", browser=browser
