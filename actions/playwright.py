@@ -119,6 +119,7 @@ class PlaywrightExecutor:
     def __init__(self, page: Any, *, owned: tuple[Any, ...] = ()) -> None:
         self._page = page
         self._owned = owned
+        self._capture_scale: float | None = None
         self.blocked: list[str] = []
         """URLs the domain limit blocked, for the trace."""
 
@@ -207,20 +208,29 @@ class PlaywrightExecutor:
         self._page.context.route("**/*", route)
 
     # -- coordinates: the one place screenshot pixels become CSS pixels -------------------------
-    def to_css(self, point: Point, scale: float | None = None) -> tuple[float, float]:
+    def to_css(self, point: Point) -> tuple[float, float]:
         """Screenshot pixels -> CSS pixels of the viewport."""
-        factor = scale or self._scale
-        return point.x / factor, point.y / factor
+        return point.x / self._scale, point.y / self._scale
 
-    _scale: float = 1.0
+    @property
+    def _scale(self) -> float:
+        """Screenshot pixels per CSS pixel (the last capture's, else the page's DPR)."""
+        if self._capture_scale is None:
+            self._capture_scale = self.device_scale_factor
+        return self._capture_scale
 
     def capture(self) -> Screenshot:
-        """A PNG of the viewport at device resolution."""
+        """A PNG of the viewport at device resolution, once the page has loaded."""
+        try:
+            # A click may have started a navigation: capture the new page, not a blank one.
+            self._page.wait_for_load_state("load", timeout=10_000)
+        except Exception:  # noqa: BLE001 - a page that never finishes loading is still shown
+            log.debug("page still loading; capturing it as it is")
         data = self._page.screenshot(type="png")
         shot = Screenshot.from_bytes(data, source=self._page.url)
         viewport = self._page.viewport_size
         scale = shot.size[0] / viewport["width"] if viewport else self.device_scale_factor
-        self._scale = scale
+        self._capture_scale = scale
         return Screenshot(image=shot.image, scale=scale, source=self._page.url)
 
     def state(self, point: Point | None = None) -> PageState:

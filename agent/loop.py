@@ -44,12 +44,15 @@ from agent.task import (
 from agent.trace import StepRecord
 from perception.elements import Element
 from perception.engine import Engine, Located
-from perception.matching import Intent
+from perception.matching import Intent, parse_description
 from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
 
 EXPECT_TIMEOUT_S = 5.0
+PRESENCE_CONFIDENCE = 0.85
+"""`wait_for`, and `expect` given a description, need a match this sure: a fuzzy near-miss
+must not pass for the real thing."""
 CHANGE_WINDOW_S = 2.0
 """How long a click may take to show its effect before it counts as having done nothing."""
 
@@ -267,7 +270,7 @@ class StepRunner:
                 self.act(Wait(seconds=args.seconds))
                 self.capture()
             case "wait_for":
-                self._poll_for(lambda: self.locate(args.target, Intent.TEXT), args.target)
+                self._poll_for(lambda: self._present(args.target), args.target)
             case "expect":
                 self._poll_for(lambda: self._find_text(args.text), args.text, expect=True)
             case "extract":
@@ -322,9 +325,26 @@ class StepRunner:
         self.capture()
 
     def _find_text(self, text: str) -> Element | None:
+        """The visible text, or else (for `the Sign out button`) the element it describes."""
         shot = self.capture()
         with self._timed("verify"):
-            return self.ctx.engine.find_text(shot, text, page=self.ctx.executor.page)
+            found = self.ctx.engine.find_text(shot, text, page=self.ctx.executor.page)
+        if found is None and parse_description(text).roles:
+            return self._present(text, shot)
+        return found
+
+    def _present(self, description: str, shot: Screenshot | None = None) -> Element | None:
+        """The described element if the engine is sure enough it is there, else None."""
+        shot = shot or self.capture()
+        with self._timed("locate"):
+            found = self.ctx.engine.locate(
+                shot, description, intent=Intent.TEXT, page=self.ctx.executor.page
+            )
+        element = found.element
+        if element is None or element.confidence < PRESENCE_CONFIDENCE:
+            return None
+        self._note(found)
+        return element
 
     def _poll_for(self, probe: Any, what: str, *, expect: bool = False) -> None:
         timeout = self.remaining()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,19 +30,16 @@ class Screenshot:
     scale: float = 1.0
     origin: tuple[int, int] = (0, 0)
     source: str = ""
-    _digest: list[str] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def size(self) -> tuple[int, int]:
         """``(width, height)`` in image pixels."""
         return self.image.size
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """A hash of the pixels, to reuse work (OCR) while the screen has not changed."""
-        if not self._digest:
-            self._digest.append(hashlib.sha1(self.image.tobytes()).hexdigest())
-        return self._digest[0]
+        return hashlib.sha1(self.image.tobytes()).hexdigest()
 
     @classmethod
     def from_bytes(cls, data: bytes, *, scale: float = 1.0, source: str = "") -> Screenshot:

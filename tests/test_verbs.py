@@ -107,7 +107,22 @@ def test_goto_wait_and_wait_for(verbs: Any) -> None:
         " {expect: The second page}]",
     )
     assert passed(records), records[-1].error
+    assert records[1].duration_ms >= 600, "wait_for returned before the text appeared"
     assert verbs.page.url.endswith("/second.html")
+
+
+def test_a_link_to_another_page_then_the_next_step_sees_it(verbs: Any) -> None:
+    records = run_steps(
+        verbs, "[{goto: second.html}, {click: Back to verbs}, {click: One}, {expect: clicked One}]"
+    )
+    assert passed(records), records[-1].error
+    assert verbs.page.url.endswith("/verbs.html")
+
+
+def test_expect_a_described_element(verbs: Any) -> None:
+    assert passed(run_steps(verbs, "[{expect: the Fruit dropdown}, {expect: Docs link}]"))
+    records = run_steps(verbs, "[{expect: {text: the Checkout button, timeout: 0.5}}]")
+    assert records[-1].status == "failed"
 
 
 def test_expect_sees_text_below_the_fold_but_not_hidden_text(verbs: Any) -> None:
