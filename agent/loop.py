@@ -28,18 +28,10 @@ from actions.schema import (
 )
 from agent.errors import ActionError, ElementNotFound, UserError, VerificationFailed
 from agent.task import (
-    DragArgs,
-    ExpectArgs,
     ExtractArgs,
     GoalArgs,
-    GotoArgs,
-    PressArgs,
     ScrollArgs,
-    SelectArgs,
-    TargetArgs,
     TypeArgs,
-    WaitArgs,
-    WaitForArgs,
 )
 from agent.trace import StepRecord
 from perception.elements import Element
@@ -67,37 +59,6 @@ class StepContext:
     timeout_s: float
     retries: int
     base_url: str = ""
-    on_capture: Any = None
-
-
-def describe(verb: str, args: Any) -> str:
-    """The step's target as one line for the trace and the console."""
-    match args:
-        case TargetArgs() | WaitForArgs():
-            return args.target
-        case TypeArgs():
-            return f"{args.text!r} into {args.into}" if args.into else repr(args.text)
-        case SelectArgs():
-            return f"{args.option!r} in {args.in_}"
-        case DragArgs():
-            return f"{args.from_} -> {args.to}"
-        case ScrollArgs():
-            return f"{args.direction} x{args.amount:g}" + (
-                f" in {args.within}" if args.within else ""
-            )
-        case ExpectArgs():
-            return args.text
-        case ExtractArgs():
-            return args.what
-        case GotoArgs():
-            return args.url
-        case PressArgs():
-            return args.keys
-        case WaitArgs():
-            return f"{args.seconds:g} s"
-        case GoalArgs():
-            return args.goal
-    return ""
 
 
 class StepRunner:

@@ -12,8 +12,8 @@ from typing import Any
 
 from actions.base import Executor
 from agent.errors import AgentError, UsageError
-from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner, describe
-from agent.task import BrowserTarget, step_args
+from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner
+from agent.task import BrowserTarget, describe, step_args
 from agent.taskfile import LoadedTask
 from agent.trace import RunStatus, StepRecord, Trace, TraceWriter, new_run_dir
 from perception.engine import Engine

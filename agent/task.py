@@ -178,6 +178,36 @@ else:
 """One step of a task file: a one-key mapping from a verb to its arguments."""
 
 
+def describe(verb: str, args: _Args) -> str:
+    """The step's target as one line for the trace and the console."""
+    match args:
+        case TargetArgs() | WaitForArgs():
+            return args.target
+        case TypeArgs():
+            return f"{args.text!r} into {args.into}" if args.into else repr(args.text)
+        case SelectArgs():
+            return f"{args.option!r} in {args.in_}"
+        case DragArgs():
+            return f"{args.from_} -> {args.to}"
+        case ScrollArgs():
+            return f"{args.direction} x{args.amount:g}" + (
+                f" in {args.within}" if args.within else ""
+            )
+        case ExpectArgs():
+            return args.text
+        case ExtractArgs():
+            return args.what
+        case GotoArgs():
+            return args.url
+        case PressArgs():
+            return args.keys
+        case WaitArgs():
+            return f"{args.seconds:g} s"
+        case GoalArgs():
+            return args.goal
+    return ""
+
+
 def step_args(step: BaseModel) -> tuple[str, _Args]:
     """``(verb, arguments)`` of a validated step."""
     verb = verb_of(step)

@@ -7,9 +7,8 @@ from typing import Any
 
 import yaml
 
-from agent.loop import describe
 from agent.runner import execute_step
-from agent.task import Task, step_args
+from agent.task import Task, describe, step_args
 from agent.trace import StepRecord
 from perception.offline import OfflineEngine
 
