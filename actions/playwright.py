@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import sys
 from typing import Any
 from urllib.parse import urlparse
 
@@ -31,6 +33,7 @@ from agent.errors import (
     ActionError,
     MissingDependency,
     OccludedTarget,
+    UsageError,
     UserError,
     VerificationFailed,
 )
@@ -151,6 +154,15 @@ class PlaywrightExecutor:
             raise MissingDependency(
                 "the browser executor needs playwright: pip install playwright"
             ) from exc
+        if (
+            not headless
+            and sys.platform.startswith("linux")
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        ):
+            raise UsageError(
+                "--headed needs a display, and DISPLAY is not set: run headless, or under a "
+                "virtual display (xvfb-run agent run ... --headed)"
+            )
         owned: list[Any] = []
         try:
             if browser is None:

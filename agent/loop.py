@@ -26,7 +26,13 @@ from actions.schema import (
     TypeText,
     Wait,
 )
-from agent.errors import ActionError, ElementNotFound, UserError, VerificationFailed
+from agent.errors import (
+    RETRYABLE,
+    ActionError,
+    ElementNotFound,
+    UserError,
+    VerificationFailed,
+)
 from agent.task import (
     ExtractArgs,
     GoalArgs,
@@ -166,7 +172,12 @@ class StepRunner:
         for attempt in step_retrying(attempts=attempts, deadline_s=self.ctx.timeout_s):
             with attempt:
                 self.record.attempts += 1
-                return self._once(verb, args)
+                try:
+                    return self._once(verb, args)
+                except RETRYABLE as exc:
+                    # Every try's failure stays in the trace, not only the last one.
+                    self.record.notes.append(f"try {self.record.attempts}: {exc}")
+                    raise
         return None  # pragma: no cover - tenacity either returns or raises
 
     def _once(self, verb: str, args: Any) -> Any:

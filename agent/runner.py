@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from actions.base import Executor
-from agent.errors import AgentError, UsageError
+from agent.errors import AgentError, UsageError, UserError
 from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner
 from agent.task import BrowserTarget, describe, step_args
 from agent.taskfile import LoadedTask
@@ -87,8 +87,9 @@ def run_task(
 
     ``browser`` (a running Playwright ``Browser``) is reused when given; else one is launched.
     Returns the trace and its path. Model and action failures end the run with status
-    ``failed``; environment problems (no browser) with ``error``. ``KeyboardInterrupt`` is
-    re-raised after the trace is written with status ``interrupted``.
+    ``failed``; environment problems (no browser) with ``error``. User errors (a wrong
+    option) and ``KeyboardInterrupt`` are re-raised after the trace is written, with status
+    ``error`` and ``interrupted``.
     """
     task = loaded.task
     run_dir = new_run_dir(out, task.name)
@@ -120,6 +121,13 @@ def run_task(
             trace.blocked_requests = list(getattr(executor, "blocked", []))
     except KeyboardInterrupt:
         trace.status = "interrupted"
+        _mark_rest(trace, "skipped")
+        raise
+    except UserError as exc:
+        # A wrong option (--headed without a display) is the caller's to fix: raise it, with
+        # the trace written all the same.
+        trace.status = "error"
+        trace.error = str(exc)
         _mark_rest(trace, "skipped")
         raise
     except AgentError as exc:

@@ -66,6 +66,18 @@ def test_a_desktop_task_is_refused_before_anything_starts(tmp_path: Path) -> Non
     assert not (tmp_path / "runs").exists()
 
 
+def test_headed_without_a_display_says_so(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run(
+        [*AGENT, "run", str(TASKS / "login.yaml"), "--headed", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--headed needs a display" in result.stderr
+    (trace,) = tmp_path.glob("*/trace.json")
+    assert json.loads(trace.read_text())["status"] == "error"
+
+
 def test_usage_errors_exit_2() -> None:
     assert agent("run").returncode == 2
     assert agent("run", "tasks/login.yaml", "--engine", "nonsense").returncode == 2

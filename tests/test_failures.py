@@ -42,6 +42,11 @@ def test_a_missing_target_fails_after_the_retries_with_a_complete_trace(
     assert failing.status == "failed" and failing.attempts == 3
     assert "nothing matches 'Proceed to checkout'" in (failing.error or "")
     assert failing.candidates, "the runners-up are kept for the trace"
+    assert [n.split(":")[0] for n in failing.notes if n.startswith("try")] == [
+        "try 1",
+        "try 2",
+        "try 3",
+    ]
     assert rest.status == "skipped"
     data = json.loads(trace_path.read_text())
     assert data["status"] == "failed" and data["ended"] and data["duration_ms"] > 0
