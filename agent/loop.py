@@ -40,6 +40,7 @@ from agent.task import (
     TypeArgs,
 )
 from agent.trace import StepRecord
+from agent.values import convert
 from perception.elements import Element
 from perception.engine import Engine, Located
 from perception.matching import Intent, parse_description
@@ -336,21 +337,12 @@ class StepRunner:
 
     def _extract(self, args: ExtractArgs) -> Any:
         element = self.locate(args.what, Intent.TEXT)
-        text = element.value if element.value else element.text
+        # A field's or a checkbox's value is what it holds; anything else, its text.
+        text = element.value if element.value is not None else element.text
         try:
-            match args.as_:
-                case "int":
-                    return int("".join(ch for ch in text if ch.isdigit() or ch == "-"))
-                case "float":
-                    kept = "".join(ch for ch in text if ch.isdigit() or ch in "-.")
-                    return float(kept)
-                case "bool":
-                    return text.strip().casefold() in ("true", "yes", "on", "1", "checked")
-        except ValueError:
-            raise ElementNotFound(
-                f"{args.what!r} reads {text!r}, which is not an {args.as_}"
-            ) from None
-        return text
+            return convert(text, args.as_)
+        except ValueError as exc:
+            raise ElementNotFound(f"{args.what!r}: {exc}") from None
 
     def _goal(self, args: GoalArgs) -> None:
         history: list[str] = []

@@ -86,7 +86,7 @@ class OfflineEngine:
             confidence=max(0.0, min(1.0, confidence)),
             engine="offline/dom",
             handle=f"aria-ref={node.ref}" if node.ref else None,
-            value=node.text if node.role in EDITABLE else None,
+            value=_value_of(node),
         )
 
     # -- the protocol --------------------------------------------------------------------------
@@ -178,6 +178,16 @@ class OfflineEngine:
             "Run with --engine qwen3vl --model PATH (in-process Qwen3-VL) or "
             "--engine openai --endpoint URL --model NAME (a served model)."
         )
+
+
+def _value_of(node: AriaNode) -> str | None:
+    """What a field holds, or whether a checkbox, radio or switch is on."""
+    if node.role in EDITABLE:
+        return node.text
+    if node.role in ("checkbox", "radio", "switch", "menuitemcheckbox"):
+        state = node.attrs.get("checked")
+        return "mixed" if state == "mixed" else str(state is not None).lower()
+    return None
 
 
 def _refine_text_box(page: Any, node: AriaNode, element: Element, scale: float) -> Element:

@@ -139,10 +139,22 @@ def test_click_scrolls_an_element_below_the_fold_into_view(verbs: Any) -> None:
 
 
 def test_extract_text_and_numbers(verbs: Any) -> None:
-    records = run_steps(verbs, "[{extract: {what: Total, as: int}}, {extract: Docs}]")
+    records = run_steps(
+        verbs,
+        "[{extract: {what: Total, as: int}}, {extract: Docs},"
+        " {type: {text: Grace, into: Name}}, {extract: the Name field}]",
+    )
     assert passed(records), records[-1].error
     assert records[0].output == 1234
     assert records[1].output == "Docs"
+    assert records[3].output == "Grace", "a field's value, not its label"
+
+
+def test_extract_a_checkbox_state(executor: Any) -> None:
+    executor.page.set_content("<label><input type=checkbox checked> Subscribe</label>")
+    records = run_steps(executor, "[{extract: {what: Subscribe checkbox, as: bool}}]")
+    assert passed(records), records[-1].error
+    assert records[0].output is True
 
 
 def test_a_click_that_changes_nothing_is_retried_then_fails(verbs: Any) -> None:
