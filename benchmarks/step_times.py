@@ -49,12 +49,11 @@ def main() -> None:
     runs: list[dict[str, str]] = []
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         browser = p.chromium.launch(executable_path=find_chromium(p), args=list(CHROMIUM_ARGS))
-        for mode, engine in (
-            ("dom+ocr", OfflineEngine()),
-            ("pixels", OfflineEngine(use_dom=False)),
-        ):
+        for mode in ("dom+ocr", "pixels"):
             for _ in range(args.repeat):
                 for path in args.tasks:
+                    # A fresh engine per run: its OCR cache would otherwise answer the repeats.
+                    engine = OfflineEngine(use_dom=mode != "pixels")
                     trace, _ = run_task(
                         load_task(path), engine=engine, out=Path(tmp), browser=browser
                     )
