@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ from agent.values import convert
 from perception.elements import Element
 from perception.engine import Engine, Located
 from perception.matching import Intent, parse_description
+from perception.parsing import ModelOutputError
 from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,10 @@ EXPECT_TIMEOUT_S = 5.0
 PRESENCE_CONFIDENCE = 0.85
 """`wait_for`, and `expect` given a description, need a match this sure: a fuzzy near-miss
 must not pass for the real thing."""
+MAX_REPEATS = 2
+"""A goal fails when the model repeats an action that changed nothing this many more times."""
+MAX_BAD_ANSWERS = 3
+"""A goal fails after this many unusable model answers in a row."""
 CHANGE_WINDOW_S = 2.0
 """How long a click may take to show its effect before it counts as having done nothing."""
 
@@ -111,6 +117,7 @@ class StepRunner:
                 found = self.ctx.engine.locate(
                     shot, description, intent=intent, page=self.ctx.executor.page
                 )
+            self._keep_raw()
             self._note(found)
             element = found.element
             if element is None:
@@ -249,7 +256,7 @@ class StepRunner:
             case "extract":
                 return self._extract(args)
             case "goal":
-                self._goal(args)
+                return self._goal(args)
             case _:  # pragma: no cover - the task schema lists the verbs
                 raise UserError(f"unknown verb {verb!r}")
         return None
@@ -302,6 +309,7 @@ class StepRunner:
         shot = self.capture()
         with self._timed("verify"):
             found = self.ctx.engine.find_text(shot, text, page=self.ctx.executor.page)
+        self._keep_raw()
         if found is None and parse_description(text).roles:
             return self._present(text, shot)
         return found
@@ -344,16 +352,57 @@ class StepRunner:
         except ValueError as exc:
             raise ElementNotFound(f"{args.what!r}: {exc}") from None
 
-    def _goal(self, args: GoalArgs) -> None:
+    def _goal(self, args: GoalArgs) -> str | None:
+        """Plan, act and check until the model ends the goal; returns its answer, if any."""
         history: list[str] = []
+        repeats = bad = 0
+        previous: str | None = None
         for _ in range(args.max_actions):
             shot = self.capture()
-            with self._timed("locate"):
-                action = self.ctx.engine.plan(shot, args.goal, history=history)
-            if action is None:
-                return
-            self.act(action)
-            history.append(ACTION_ADAPTER.dump_json(action).decode())
+            try:
+                with self._timed("locate"):
+                    plan = self.ctx.engine.plan(shot, args.goal, history=history)
+            except ModelOutputError as exc:
+                self._keep_raw()
+                self.record.plan.append({"error": str(exc), "raw": exc.raw})
+                bad += 1
+                if bad >= MAX_BAD_ANSWERS:
+                    raise
+                history.append(f"(your answer could not be used: {exc}; answer with one tool call)")
+                continue
+            bad = 0
+            self.record.model_output = plan.raw
+            entry: dict[str, Any] = {"call": plan.call, "reason": plan.reason, "raw": plan.raw}
+            self.record.plan.append(entry)
+            if plan.done:
+                entry.update(done=True, success=plan.success, answer=plan.answer)
+                if not plan.success:
+                    raise VerificationFailed(f"the model gave up: {plan.reason or args.goal!r}")
+                return plan.answer
+            assert plan.action is not None
+            before = self.state()
+            self.act(plan.action)
+            with self._timed("verify"):
+                changed = self.state() != before
+            entry.update(action=self.record.action, changed=changed)
+            said = json.dumps(plan.call, ensure_ascii=False)
+            if not changed and said == previous:
+                repeats += 1
+                if repeats >= MAX_REPEATS:
+                    raise VerificationFailed(
+                        f"the model repeated {said} {repeats + 1} times on an unchanged screen"
+                    )
+                history.append(f"{said} (again: the screen did not change; try something else)")
+            else:
+                repeats = 0
+                history.append(said + ("" if changed else " (the screen did not change)"))
+            previous = said
         raise VerificationFailed(
             f"goal not reached after {args.max_actions} actions: {args.goal!r}"
         )
+
+    def _keep_raw(self) -> None:
+        """Keep the engine's latest raw answer (model engines have one) in the trace."""
+        raw = getattr(self.ctx.engine, "last_raw", None)
+        if raw is not None:
+            self.record.model_output = raw

@@ -52,6 +52,8 @@ class StepRecord(BaseModel):
     error: str | None = None
     notes: list[str] = Field(default_factory=list)
     output: Any = None
+    model_output: str | None = None
+    plan: list[dict[str, Any]] = Field(default_factory=list)
     screenshot: str | None = None
     duration_ms: float = 0.0
 

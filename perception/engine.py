@@ -33,6 +33,30 @@ class Located:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Plan:
+    """A planner's next move towards a goal.
+
+    Attributes:
+        action: The action to perform, or None when the model ended the goal.
+        done: The model said the goal is over (``terminate`` or ``answer``).
+        success: With ``done``: whether the model judged the goal reached.
+        reason: The model's words around its action (its thought), for the trace.
+        answer: The text of an ``answer`` action.
+        raw: The model's whole output.
+        call: The tool call's arguments as the model wrote them (grid coordinates), which is
+            how the history shows earlier actions to the model.
+    """
+
+    action: Action | None
+    done: bool = False
+    success: bool = False
+    reason: str = ""
+    answer: str | None = None
+    raw: str = ""
+    call: dict[str, Any] | None = None
+
+
 @runtime_checkable
 class Engine(Protocol):
     """Finds elements on a screenshot and, for model engines, plans actions.
@@ -62,8 +86,12 @@ class Engine(Protocol):
         """Every element worth acting on."""
         ...
 
-    def plan(self, screenshot: Screenshot, goal: str, *, history: list[str]) -> Action | None:
-        """The next action towards a goal, or None when it is reached.
+    def extract(self, screenshot: Screenshot, what: str, *, page: Any = None) -> Element | None:
+        """The described element with what it shows (its text, or a field's value)."""
+        ...
+
+    def plan(self, screenshot: Screenshot, goal: str, *, history: list[str]) -> Plan:
+        """The next action towards a goal (or the end of it); ``history`` lists earlier moves.
 
         Raises:
             EngineCannotPlan: The engine has no model to plan with.

@@ -9,12 +9,12 @@ one element, it is reported once, with the DOM's handle.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agent.errors import EngineCannotPlan, MissingDependency
 from perception.aria import AriaNode, parse_snapshot
 from perception.elements import Box, Element
-from perception.engine import Located
+from perception.engine import Located, Plan
 from perception.matching import (
     EDITABLE,
     INTERACTIVE,
@@ -28,9 +28,6 @@ from perception.matching import (
 )
 from perception.ocr import RapidOcrReader, TextLine
 from perception.screen import Screenshot
-
-if TYPE_CHECKING:
-    from actions.schema import Action
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +168,11 @@ class OfflineEngine:
                 )
         return out
 
-    def plan(self, screenshot: Screenshot, goal: str, *, history: list[str]) -> Action | None:
+    def extract(self, screenshot: Screenshot, what: str, *, page: Any = None) -> Element | None:
+        """The described element; its ``value`` (a field, a checkbox) or ``text`` is the reading."""
+        return self.locate(screenshot, what, intent=Intent.TEXT, page=page).element
+
+    def plan(self, screenshot: Screenshot, goal: str, *, history: list[str]) -> Plan:
         """The offline engine has no model: goal steps need a vision-language model engine."""
         raise EngineCannotPlan(
             f"goal steps need a vision-language model; the offline engine cannot plan {goal!r}. "

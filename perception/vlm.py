@@ -1,0 +1,157 @@
+"""What the Qwen3-VL engines share: prompts in, parsed elements and plans out.
+
+A subclass supplies :meth:`VlmEngine.generate` (in-process transformers, or an HTTP server);
+everything else (the prompts, parsing, the grid) is here, so both engines behave alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any
+
+from perception.coords import GRID
+from perception.elements import Box, Element
+from perception.engine import Located, Plan
+from perception.matching import Intent
+from perception.parsing import (
+    ModelOutputError,
+    groundings_to_elements,
+    parse_groundings,
+    parse_value,
+    parse_yes_no,
+    plan_from_text,
+)
+from perception.prompts import computer_use_tool, prompt
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from perception.screen import Screenshot
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+
+
+def image_budget(size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
+    """The size an image is shrunk to so that it holds at most ``max_pixels`` (aspect kept)."""
+    width, height = size
+    if width * height <= max_pixels:
+        return size
+    factor = (max_pixels / (width * height)) ** 0.5
+    return max(32, int(width * factor)), max(32, int(height * factor))
+
+
+class VlmEngine(ABC):
+    """An engine backed by a Qwen3-VL model; subclasses say how to run it.
+
+    Args:
+        divisor: The grid's size (1000 for Qwen3-VL).
+        max_pixels: The image budget: larger screenshots are shrunk to this many pixels.
+        max_new_tokens: The longest answer.
+    """
+
+    name = "vlm"
+
+    def __init__(
+        self, *, divisor: float = GRID, max_pixels: int = 1024 * 32 * 32, max_new_tokens: int = 256
+    ) -> None:
+        self.divisor = divisor
+        self.max_pixels = max_pixels
+        self.max_new_tokens = max_new_tokens
+        self.last_raw: str | None = None
+        """The model's latest answer, for the trace."""
+
+    @abstractmethod
+    def generate(self, messages: list[Message], image: Image.Image, *, max_new_tokens: int) -> str:
+        """Run the model on one screenshot and a conversation; return its text answer."""
+
+    # -- prompts (public: the tests train a tiny model on exactly these) ------------------------
+    @staticmethod
+    def locate_messages(description: str) -> list[Message]:
+        """The conversation that asks for one described element's box."""
+        text = prompt("ground").format(description=description)
+        return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+
+    @staticmethod
+    def plan_messages(goal: str, history: list[str]) -> list[Message]:
+        """The conversation that asks for the next action towards a goal."""
+        system = prompt("plan_system").format(tools=computer_use_tool())
+        done = "\n".join(f"{i + 1}. {h}" for i, h in enumerate(history)) or "(none yet)"
+        user = prompt("plan_user").format(goal=goal, history=done)
+        return [
+            {"role": "system", "content": [{"type": "text", "text": system}]},
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": user}]},
+        ]
+
+    @staticmethod
+    def _question(template: str, **values: str) -> list[Message]:
+        text = prompt(template).format(**values)
+        return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+
+    def _ask(self, messages: list[Message], screenshot: Screenshot, tokens: int) -> str:
+        raw = self.generate(messages, screenshot.image, max_new_tokens=tokens)
+        self.last_raw = raw
+        log.debug("%s answered: %r", self.name, raw[:500])
+        return raw
+
+    # -- the Engine protocol -------------------------------------------------------------------
+    def locate(
+        self,
+        screenshot: Screenshot,
+        description: str,
+        *,
+        intent: Intent = Intent.CLICK,
+        page: Any = None,
+    ) -> Located:
+        """Ask the model for the described element's box.
+
+        Raises:
+            ModelOutputError: The answer holds no box on the grid (the step retries).
+        """
+        raw = self._ask(self.locate_messages(description), screenshot, 128)
+        groundings = parse_groundings(raw)
+        elements, refused = groundings_to_elements(
+            groundings, screenshot.size, engine=self.name, divisor=self.divisor
+        )
+        if not elements:
+            reason = "; ".join(refused) or "no bbox_2d or point_2d"
+            raise ModelOutputError(f"no usable box for {description!r} ({reason})", raw)
+        return Located(element=elements[0], candidates=elements[:5], raw=raw, notes=refused)
+
+    def find_text(self, screenshot: Screenshot, text: str, *, page: Any = None) -> Element | None:
+        """Ask whether the text is visible; the element is the whole screen (no box is asked)."""
+        raw = self._ask(
+            self._question("ask", question=f'Is the text "{text}" visible on the screen?'),
+            screenshot,
+            96,
+        )
+        visible, reason = parse_yes_no(raw)
+        if not visible:
+            return None
+        return Element(box=_whole(screenshot), text=text, role="text", engine=self.name)
+
+    def extract(self, screenshot: Screenshot, what: str, *, page: Any = None) -> Element | None:
+        """Ask the model to read something off the screen."""
+        raw = self._ask(self._question("extract", what=what), screenshot, 128)
+        value = parse_value(raw)
+        return Element(box=_whole(screenshot), text=value, value=value, engine=self.name)
+
+    def elements(self, screenshot: Screenshot, *, page: Any = None) -> list[Element]:
+        """Every interactive element the model sees, with its type as the role."""
+        raw = self._ask(self._question("elements"), screenshot, 1024)
+        found, _ = groundings_to_elements(
+            parse_groundings(raw), screenshot.size, engine=self.name, divisor=self.divisor
+        )
+        return found
+
+    def plan(self, screenshot: Screenshot, goal: str, *, history: list[str]) -> Plan:
+        """Ask for the next action with the computer_use tool."""
+        raw = self._ask(self.plan_messages(goal, history), screenshot, self.max_new_tokens)
+        return plan_from_text(raw, screenshot.size, divisor=self.divisor)
+
+
+def _whole(screenshot: Screenshot) -> Box:
+    width, height = screenshot.size
+    return Box(x0=0, y0=0, x1=width, y1=height)
