@@ -42,3 +42,18 @@ def polling(
         wait=wait_fixed(interval_s),
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
     )
+
+
+def http_retrying(
+    *, attempts: int, retry_on: type[BaseException] | tuple[type[BaseException], ...]
+) -> Retrying:
+    """Retry an HTTP call on transient failures with exponential backoff (0.5 s, 1 s, 2 s...)."""
+    from tenacity import wait_exponential
+
+    return Retrying(
+        stop=stop_after_attempt(max(1, attempts)),
+        retry=retry_if_exception_type(retry_on),
+        wait=wait_exponential(multiplier=0.5, max=8),
+        before_sleep=before_sleep_log(log, logging.WARNING),
+        reraise=True,
+    )

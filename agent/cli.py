@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from agent.engines import ENGINES, PLANNED
+from agent.engines import ENGINES
 from agent.errors import AgentError, TaskFileError, UserError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -40,22 +40,70 @@ def _parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)"
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    engines = list(ENGINES) + list(PLANNED)
 
     run = sub.add_parser("run", help="run task files")
     run.add_argument("tasks", nargs="+", type=Path, metavar="TASK.yaml")
-    run.add_argument("--engine", default="offline", choices=engines, help="default: offline")
+    _engine_options(run)
     run.add_argument("--out", type=Path, default=Path("runs"), help="where run folders go")
     run.add_argument("--headed", action="store_true", help="show the browser window")
 
     locate = sub.add_parser("locate", help="find a described element in an image (pixels only)")
     locate.add_argument("image", type=Path)
     locate.add_argument("description")
-    locate.add_argument("--engine", default="offline", choices=engines)
+    _engine_options(locate)
     locate.add_argument("--scale", type=float, default=1.0, help="image pixels per screen pixel")
 
     sub.add_parser("schema", help="print the JSON Schema of task files")
     return parser
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("engine")
+    group.add_argument(
+        "--engine", choices=ENGINES, help="auto (default): offline, and the model when unsure"
+    )
+    group.add_argument("--model", help="Qwen3-VL folder or hub id; with --endpoint, its name")
+    group.add_argument(
+        "--endpoint", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1"
+    )
+    group.add_argument("--api-key-env", help="variable holding the endpoint's key (OPENAI_API_KEY)")
+    group.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"))
+    group.add_argument("--max-pixels", type=int, help="image budget for the model, in pixels")
+    group.add_argument("--moe-top-k", type=int, help="experts per token for MoE checkpoints")
+    group.add_argument("--quantize", choices=("4bit", "8bit"), help="bitsandbytes, CUDA only")
+    group.add_argument(
+        "--threshold", type=float, help="auto: offline confidence below this asks the model"
+    )
+
+
+def _cli_settings(args: Any) -> dict[str, Any]:
+    keys = ("engine", "model", "endpoint", "api_key_env", "device", "max_pixels", "moe_top_k",
+            "quantize", "threshold")  # fmt: skip
+    return {key: getattr(args, key, None) for key in keys}
+
+
+def _engine_for(layers: list[dict[str, Any]], cache: dict[str, Any], console: Console) -> Any:
+    """Build (once per settings) and load the engine, showing progress while a model loads."""
+    from pydantic import ValidationError
+
+    from agent.engines import EngineSettings, make_engine
+
+    try:
+        settings = EngineSettings.resolve(*layers)
+    except ValidationError as exc:
+        raise UserError(
+            f"engine options: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}"
+        ) from None
+    key = settings.model_dump_json()
+    if key not in cache:
+        engine = make_engine(settings=settings)
+        model = getattr(engine, "vlm", None) or engine
+        load = getattr(model, "load", None)
+        if load is not None:
+            with console.status(f"loading {settings.model} (a minute or more on a CPU)"):
+                load()
+        cache[key] = engine
+    return cache[key]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,14 +135,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _locate(args: Any, console: Console) -> int:
-    from agent.engines import make_engine
     from perception.screen import Screenshot
 
     try:
         shot = Screenshot.open(args.image, scale=args.scale)
     except (OSError, ValueError) as exc:
         raise UserError(f"{args.image}: cannot read it as an image ({exc})") from None
-    engine = make_engine(args.engine, pixels_only=True)
+    settings = {**_cli_settings(args), "pixels_only": True}
+    engine = _engine_for([settings], {}, console)
     found = engine.locate(shot, args.description)
     if found.element is None:
         near = [c.summary() for c in found.candidates[:3]]
@@ -107,7 +155,6 @@ def _locate(args: Any, console: Console) -> int:
 
 
 def _run(args: Any, console: Console, errors: Console) -> int:
-    from agent.engines import make_engine
     from agent.runner import run_task, unsupported
     from agent.taskfile import LoadedTask, load_task
     from agent.trace import StepRecord
@@ -128,9 +175,15 @@ def _run(args: Any, console: Console, errors: Console) -> int:
         for problem in problems:
             errors.print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
         return EXIT_USAGE
-    engine = make_engine(args.engine)
+    engines: dict[str, Any] = {}
     failed = 0
     for task in loaded:
+        file_layer = {
+            "engine": task.task.engine,
+            "model": task.task.model,
+            "endpoint": task.task.endpoint,
+        }
+        engine = _engine_for([_cli_settings(args), file_layer], engines, console)
         total = len(task.task.steps)
         console.print(f"[bold]{escape(task.task.name)}[/] [dim]({task.path}, {total} steps)[/]")
         status = console.status("")

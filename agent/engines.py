@@ -1,30 +1,111 @@
-"""Choosing an engine by name (the CLI's ``--engine``)."""
+"""Choosing and building an engine from settings (CLI flags, task file, environment)."""
 
 from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import UsageError
 from perception.engine import Engine
 
-ENGINES = ("offline",)
-"""Engine names this version provides."""
-PLANNED = {
-    "qwen3vl": "--engine qwen3vl --model PATH (Qwen3-VL in-process)",
-    "openai": "--engine openai --endpoint URL --model NAME (a served model)",
-}
+EngineName = Literal["auto", "offline", "qwen3vl", "openai"]
+ENGINES: tuple[str, ...] = ("auto", "offline", "qwen3vl", "openai")
+"""Engine names, the default first."""
 
 
-def make_engine(name: str, *, pixels_only: bool = False) -> Engine:
+class EngineSettings(BaseModel):
+    """How to build an engine; unset fields fall back to ``GUI_AGENT_*`` variables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: EngineName = "auto"
+    model: str | None = Field(
+        default=None, description="A Qwen3-VL folder or hub id, or a served model's name."
+    )
+    endpoint: str | None = Field(default=None, description="An OpenAI-compatible base URL (…/v1).")
+    api_key_env: str = "OPENAI_API_KEY"
+    threshold: float = Field(
+        default=0.75, ge=0, le=1, description="auto: offline matches below go to the model."
+    )
+    device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
+    max_pixels: int | None = Field(default=None, ge=32 * 32, le=16_777_216)
+    moe_top_k: int | None = Field(default=None, ge=1, le=128)
+    quantize: Literal["4bit", "8bit"] | None = None
+    pixels_only: bool = False
+
+    @classmethod
+    def resolve(cls, *layers: dict[str, Any]) -> EngineSettings:
+        """Merge layers, earliest first winning (CLI, then task file), over the environment."""
+        merged: dict[str, Any] = {}
+        env: dict[str, Any] = {
+            "engine": os.environ.get("GUI_AGENT_ENGINE"),
+            "model": os.environ.get("GUI_AGENT_MODEL"),
+            "endpoint": os.environ.get("GUI_AGENT_ENDPOINT"),
+        }
+        for layer in (*layers, env):
+            for key, value in layer.items():
+                if value is not None and key not in merged:
+                    merged[key] = value
+        return cls.model_validate(merged)
+
+
+def make_engine(
+    name: str = "auto", *, pixels_only: bool = False, settings: EngineSettings | None = None
+) -> Engine:
     """Build an engine.
 
     Raises:
-        UsageError: The name is unknown, or names an engine this version does not ship.
+        UsageError: An unknown name, or a model engine without its model or endpoint.
     """
-    if name == "offline":
-        from perception.offline import OfflineEngine
+    from perception.offline import OfflineEngine
 
-        return OfflineEngine(use_dom=not pixels_only)
-    if name in PLANNED:
+    settings = settings or EngineSettings.resolve(
+        {"engine": name, "pixels_only": pixels_only or None}
+    )
+    offline = OfflineEngine(use_dom=not settings.pixels_only)
+    match settings.engine:
+        case "offline":
+            return offline
+        case "qwen3vl" | "openai":
+            return _vlm(settings.engine, settings)
+        case "auto":
+            from perception.auto import AutoEngine
+
+            vlm = None
+            if settings.endpoint:
+                vlm = _vlm("openai", settings)
+            elif settings.model:
+                vlm = _vlm("qwen3vl", settings)
+            return AutoEngine(offline, vlm, threshold=settings.threshold)
+    raise UsageError(f"unknown engine {settings.engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def _vlm(kind: str, settings: EngineSettings) -> Engine:
+    if kind == "openai":
+        if not settings.endpoint or not settings.model:
+            raise UsageError(
+                "--engine openai needs --endpoint URL (e.g. http://127.0.0.1:8000/v1) and "
+                "--model NAME (the name the server serves)"
+            )
+        from perception.served import OpenAIEngine
+
+        served = OpenAIEngine(settings.endpoint, settings.model, api_key_env=settings.api_key_env)
+        if settings.max_pixels:
+            served.max_pixels = settings.max_pixels
+        return served
+    if not settings.model:
         raise UsageError(
-            f"the {name} engine is not part of this version yet; available: {', '.join(ENGINES)}"
+            "--engine qwen3vl needs --model: a folder with a Qwen3-VL checkpoint "
+            "(e.g. Qwen3-VL-2B-Instruct) or a hub id already in the local cache"
         )
-    raise UsageError(f"unknown engine {name!r}; available: {', '.join(ENGINES)}")
+    from perception.qwen3vl import Qwen3VLEngine
+
+    return Qwen3VLEngine(
+        settings.model,
+        device=settings.device,
+        max_pixels=settings.max_pixels,
+        moe_top_k=settings.moe_top_k,
+        quantize=settings.quantize,
+    )

@@ -255,6 +255,11 @@ class Task(_Strict):
     allowed_domains: list[str] | None = Field(
         default=None, description="Hosts the browser may load (127.0.0.1 always)."
     )
+    engine: Literal["auto", "offline", "qwen3vl", "openai"] | None = Field(
+        default=None, description="The engine (the command line's --engine wins)."
+    )
+    model: str | None = Field(default=None, description="A Qwen3-VL folder or a served model.")
+    endpoint: str | None = Field(default=None, description="An OpenAI-compatible base URL (…/v1).")
 
 
 def task_json_schema() -> dict[str, Any]:

@@ -205,11 +205,14 @@ class Qwen3VLEngine(VlmEngine):
         import transformers
 
         try:
-            return transformers.AutoProcessor.from_pretrained(self.model_path)
+            processor = transformers.AutoProcessor.from_pretrained(self.model_path)
+            if hasattr(processor, "image_processor") and hasattr(processor, "tokenizer"):
+                return processor
         except ImportError:  # the video processor needs torchvision; a GUI agent needs images
-            tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_path)
-            images = transformers.AutoImageProcessor.from_pretrained(self.model_path)
-            return _image_only_processor(self.model_path, tokenizer, images)
+            pass
+        tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_path)
+        images = transformers.AutoImageProcessor.from_pretrained(self.model_path)
+        return _image_only_processor(self.model_path, tokenizer, images)
 
     def _attention(self, device: str) -> str:
         if self.attention != "auto":
