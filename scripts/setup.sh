@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXTRAS="${GUI_AGENT_EXTRAS:-ocr,test}"
+EXTRAS="${GUI_AGENT_EXTRAS:-ocr,qwen,test}"
+# The CPU build of torch (a bare `torch` would pull a multi-GB CUDA build); set GUI_AGENT_TORCH
+# to another requirement (or to "" to skip) for a GPU machine.
+TORCH="${GUI_AGENT_TORCH-torch==2.13.0}"
 PYTHON="${PYTHON:-python3}"
 # Chromium for the browser, fonts so pages render text, Xvfb/xdotool/x11-utils for desktops,
 # tesseract for the desktop OCR fallback, python3-venv for the virtual environment.
@@ -56,10 +59,11 @@ fi
 
 # Reinstall only when the project's metadata or the extras changed.
 stamp=".venv/.gui-agent-installed"
-want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1) $EXTRAS"
+want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1) $EXTRAS $TORCH"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing gui-agent[$EXTRAS] into .venv (a minute or two the first time; log: .venv/pip.log)"
   if ! { .venv/bin/python -m pip install --upgrade pip &&
+         { [ -z "$TORCH" ] || .venv/bin/python -m pip install "$TORCH"; } &&
          .venv/bin/python -m pip install -e ".[$EXTRAS]"; } >.venv/pip.log 2>&1; then
     tail -n 40 .venv/pip.log >&2
     say "pip failed; the whole log is in .venv/pip.log"

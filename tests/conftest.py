@@ -63,3 +63,90 @@ def executor(make_executor: Any) -> PlaywrightExecutor:
 def page_url(site: LocalSite, name: str) -> str:
     """The served URL of a test page."""
     return site.url_for(f"tests/fixtures/pages/{name}")
+
+
+# -- tiny Qwen3-VL models (built offline, a few seconds) ----------------------------------------
+SQUARE_VIEWPORT = (400, 300)
+SQUARE_BOX = (230, 120, 330, 220)  # the green square, CSS pixels (see fixtures/pages/square.html)
+SQUARE_GOAL = "Press the green square"
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random dense Qwen3-VL checkpoint folder."""
+    from tests.fixtures.tiny_qwen import build_tiny_qwen3vl
+
+    return build_tiny_qwen3vl(tmp_path_factory.mktemp("tiny-qwen3vl"))
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen_moe(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Qwen3-VL-MoE checkpoint folder (4 experts, 2 per token)."""
+    from tests.fixtures.tiny_qwen import build_tiny_qwen3vl
+
+    return build_tiny_qwen3vl(tmp_path_factory.mktemp("tiny-qwen3vl-moe"), moe=True)
+
+
+@pytest.fixture(scope="session")
+def square_shots(browser: Any, site: LocalSite) -> tuple[Any, Any]:
+    """Screenshots of the square page before and after the square is clicked."""
+    from perception.screen import Screenshot
+
+    context = browser.new_context(
+        viewport={"width": SQUARE_VIEWPORT[0], "height": SQUARE_VIEWPORT[1]}
+    )
+    page = context.new_page()
+    page.goto(page_url(site, "square.html"))
+    before = Screenshot.from_bytes(page.screenshot())
+    page.click("#square")
+    after = Screenshot.from_bytes(page.screenshot())
+    context.close()
+    return before, after
+
+
+@pytest.fixture(scope="session")
+def taught_qwen(
+    tmp_path_factory: pytest.TempPathFactory, tiny_qwen: Path, square_shots: tuple[Any, Any]
+) -> Path:
+    """The tiny model taught, in the official formats, to find the green square, to click it
+    for the goal, and then to end the goal: enough for real end-to-end runs."""
+    import json
+
+    from perception.coords import pixels_to_grid
+    from perception.qwen3vl import Qwen3VLEngine
+    from tests.fixtures.overfit import teach
+
+    before, after = square_shots
+    size = before.size
+    x0, y0 = pixels_to_grid(SQUARE_BOX[0], SQUARE_BOX[1], size)
+    x1, y1 = pixels_to_grid(SQUARE_BOX[2], SQUARE_BOX[3], size)
+    box = f'```json\n[{{"bbox_2d": [{x0}, {y0}, {x1}, {y1}], "label": "the green square"}}]\n```'
+    call = {"action": "left_click", "coordinate": [(x0 + x1) // 2, (y0 + y1) // 2]}
+    use = json.dumps({"name": "computer_use", "arguments": call})
+    click = f"I click the square.\n<tool_call>\n{use}\n</tool_call>"
+    end = {"name": "computer_use", "arguments": {"action": "terminate", "status": "success"}}
+    stop = f"The square is pressed.\n<tool_call>\n{json.dumps(end)}\n</tool_call>"
+    engine = Qwen3VLEngine(str(tiny_qwen), device="cpu")
+    examples = [
+        (engine.locate_messages("the green square"), before.image, box),
+        (engine.plan_messages(SQUARE_GOAL, []), before.image, click),
+        (engine.plan_messages(SQUARE_GOAL, [json.dumps(call)]), after.image, stop),
+    ]
+    out = tmp_path_factory.mktemp("taught-qwen3vl")
+    loss = teach(engine, examples, steps=240, out=out)
+    assert loss < 0.05, f"the tiny model did not learn its answers (loss {loss:.3f})"
+    for name in ("config.json", "tokenizer.json", "preprocessor_config.json"):
+        assert (out / name).exists()
+    return out
+
+
+def write_square_task(folder: Path, steps: str, extra: str = "") -> Path:
+    """A task file on the square page, 400x300."""
+    page = PAGES / "square.html"
+    path = folder / "square.yaml"
+    path.write_text(
+        f"name: Square\nbrowser: {{url: {page}, viewport: {{width: {SQUARE_VIEWPORT[0]}, "
+        f"height: {SQUARE_VIEWPORT[1]}}}}}\n{extra}steps:\n{steps}",
+        encoding="utf-8",
+    )
+    return path
