@@ -31,6 +31,7 @@ from agent.errors import (
     RETRYABLE,
     ActionError,
     ElementNotFound,
+    ModelError,
     UserError,
     VerificationFailed,
 )
@@ -45,7 +46,6 @@ from agent.values import convert
 from perception.elements import Element
 from perception.engine import Engine, Located
 from perception.matching import Intent, parse_description
-from perception.parsing import ModelOutputError
 from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
@@ -362,9 +362,10 @@ class StepRunner:
             try:
                 with self._timed("locate"):
                     plan = self.ctx.engine.plan(shot, args.goal, history=history)
-            except ModelOutputError as exc:
+            except ModelError as exc:  # unparseable, or coordinates off the grid: tell the model
                 self._keep_raw()
-                self.record.plan.append({"error": str(exc), "raw": exc.raw})
+                raw = getattr(exc, "raw", None) or getattr(self.ctx.engine, "last_raw", None)
+                self.record.plan.append({"error": str(exc), "raw": raw})
                 bad += 1
                 if bad >= MAX_BAD_ANSWERS:
                     raise
@@ -377,7 +378,7 @@ class StepRunner:
             if plan.done:
                 entry.update(done=True, success=plan.success, answer=plan.answer)
                 if not plan.success:
-                    raise VerificationFailed(f"the model gave up: {plan.reason or args.goal!r}")
+                    raise VerificationFailed(f"the model gave up: {plan.reason or repr(args.goal)}")
                 return plan.answer
             assert plan.action is not None
             before = self.state()

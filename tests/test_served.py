@@ -1,0 +1,102 @@
+"""The served engine over real HTTP on 127.0.0.1: end to end, retries, errors, the key."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from perception.qwen3vl import Qwen3VLEngine
+from perception.served import EndpointError, OpenAIEngine
+from tests.conftest import ROOT, write_square_task
+from tests.fixtures.openai_server import OpenAIServer
+
+
+@pytest.fixture(scope="module")
+def server(taught_qwen: Path) -> Iterator[OpenAIServer]:
+    with OpenAIServer(Qwen3VLEngine(str(taught_qwen), device="cpu")) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _clear(server: OpenAIServer) -> None:
+    server.faults.clear()
+    server.requests.clear()
+
+
+def test_a_task_runs_through_the_cli_against_a_served_model(
+    server: OpenAIServer, tmp_path: Path
+) -> None:
+    task = write_square_task(tmp_path, "  - click: the green square\n  - expect: Square pressed\n")
+    env = {**os.environ, "TINY_KEY": "sk-test-5ecret-value"}
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "run", str(task), "--engine", "auto",
+         "--endpoint", server.endpoint, "--model", server.model, "--api-key-env", "TINY_KEY",
+         "--out", str(tmp_path / "runs")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    (trace_path,) = (tmp_path / "runs").glob("*/trace.json")
+    trace = json.loads(trace_path.read_text())
+    assert trace["steps"][0]["engine"] == "openai"
+    assert "bbox_2d" in trace["steps"][0]["model_output"]
+    # The screenshot travelled as a PNG data URL, the key only in the Authorization header.
+    request = server.requests[0]
+    parts = request["body"]["messages"][0]["content"]
+    assert parts[0]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert request["headers"]["Authorization"] == "Bearer sk-test-5ecret-value"
+    for path in trace_path.parent.iterdir():
+        assert b"5ecret" not in path.read_bytes()
+    assert "5ecret" not in result.stdout + result.stderr
+
+
+def test_429_and_5xx_are_retried_with_backoff(server: OpenAIServer, square_shots: Any) -> None:
+    server.faults[:] = [503, 429]
+    engine = OpenAIEngine(server.endpoint, server.model, retries=3)
+    found = engine.locate(square_shots[0], "the green square")
+    assert found.element is not None and len(server.requests) == 3
+
+
+def test_a_refusal_is_not_retried(server: OpenAIServer, square_shots: Any) -> None:
+    engine = OpenAIEngine(server.endpoint, "no-such-model", retries=3)
+    with pytest.raises(EndpointError, match="HTTP 400.*unknown model"):
+        engine.locate(square_shots[0], "the green square")
+    assert len(server.requests) == 1
+
+
+def test_an_unreachable_endpoint_fails_clearly_after_bounded_retries(
+    square_shots: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    engine = OpenAIEngine(f"http://127.0.0.1:{port}/v1", "m", retries=2)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING), pytest.raises(EndpointError) as info:
+        engine.locate(square_shots[0], "anything")
+    assert "after 3 tries" in str(info.value) and "cannot reach the server" in str(info.value)
+    assert time.monotonic() - started < 10
+    assert sum("Retrying" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_big_screenshots_are_shrunk_to_the_image_budget() -> None:
+    from PIL import Image
+
+    engine = OpenAIEngine("http://127.0.0.1:9/v1", "m", max_pixels=640 * 400)
+    url = engine.data_url(Image.new("RGB", (2560, 1600), "white"), engine.max_pixels)
+    import base64
+    import io
+
+    sent = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    assert sent.size[0] * sent.size[1] <= 640 * 400 and sent.size[0] / sent.size[
+        1
+    ] == pytest.approx(1.6, rel=0.01)
