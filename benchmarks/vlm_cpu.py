@@ -1,0 +1,173 @@
+"""One Qwen3-VL grounding call on the CPU, with a real-size (2B-shaped) random model.
+
+    .venv/bin/python benchmarks/vlm_cpu.py [--budgets 256 512 1024] [--new-tokens 16]
+
+Builds Qwen3-VL-2B's shapes from its config (nothing is downloaded; the weights are random, so
+only the cost is real, not the answer), takes a 1280x800 screenshot of the login example, and
+times, in fp32 on the CPU, for each image budget (visual tokens): the vision encoder, the whole
+prefill, and decoding per token, with the process's peak memory. Prints a table and writes
+benchmarks/results/vlm_cpu.json. About 12 GB of RAM and a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Qwen3-VL-2B-Instruct's published shapes.
+TEXT_2B = {
+    "hidden_size": 2048, "intermediate_size": 6144, "num_hidden_layers": 28,
+    "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128,
+    "max_position_embeddings": 32768, "vocab_size": 151936, "tie_word_embeddings": True,
+    "rope_parameters": {"rope_type": "default", "rope_theta": 5_000_000.0,
+                        "mrope_section": [24, 20, 20], "mrope_interleaved": True},
+}  # fmt: skip
+VISION_2B = {
+    "depth": 24, "hidden_size": 1024, "intermediate_size": 4096, "num_heads": 16,
+    "patch_size": 16, "spatial_merge_size": 2, "temporal_patch_size": 2, "out_hidden_size": 2048,
+    "num_position_embeddings": 2304, "deepstack_visual_indexes": [5, 11, 17],
+}  # fmt: skip
+
+
+def screenshot() -> Any:
+    """A 1280x800 screenshot of tasks/sites/login.html."""
+    from playwright.sync_api import sync_playwright
+
+    from actions.browser_launch import CHROMIUM_ARGS, find_chromium
+    from perception.screen import Screenshot
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(p), args=list(CHROMIUM_ARGS))
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto((ROOT / "tasks/sites/login.html").as_uri())
+        shot = Screenshot.from_bytes(page.screenshot())
+        browser.close()
+    return shot
+
+
+def build(folder: Path) -> Any:
+    """The tiny test tokenizer and processor beside a random model of the 2B shapes."""
+    import torch
+    from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
+
+    from tests.fixtures.tiny_qwen import SPECIAL, build_tiny_qwen3vl
+
+    build_tiny_qwen3vl(folder)  # tokenizer, processor, chat template (the model is replaced)
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL}
+    config = Qwen3VLConfig(
+        text_config={**TEXT_2B, "eos_token_id": ids["<|im_end|>"]},
+        vision_config=VISION_2B,
+        image_token_id=ids["<|image_pad|>"],
+        video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"],
+        vision_end_token_id=ids["<|vision_end|>"],
+        tie_word_embeddings=True,
+    )
+    torch.manual_seed(0)
+    with torch.no_grad():
+        return Qwen3VLForConditionalGeneration(config).eval()
+
+
+def main() -> None:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budgets", nargs="+", type=int, default=[256, 512, 1024])
+    parser.add_argument("--new-tokens", type=int, default=16)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/vlm_cpu.json")
+    args = parser.parse_args()
+
+    import torch
+    from transformers import LogitsProcessor, LogitsProcessorList
+
+    from perception.qwen3vl import Qwen3VLEngine
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    shot = screenshot()
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
+        model = build(Path(tmp))
+        build_s = time.monotonic() - started
+        params = sum(p.numel() for p in model.parameters())
+        print(f"built a random Qwen3-VL-2B-shaped model: {params / 1e9:.2f} B, {build_s:.0f} s")
+        engine = Qwen3VLEngine(tmp, device="cpu")
+        engine.load()
+        engine._model = model  # the real-size model, behind the engine's own prompt and processor
+        rows = []
+        for budget in sorted(args.budgets):
+            engine.max_pixels = budget * 32 * 32
+            inputs = engine.inputs(engine.locate_messages("the Sign in button"), shot.image)
+            grid = inputs["image_grid_thw"][0]
+            visual_tokens = int(grid.prod()) // 4
+            with torch.inference_mode():
+                t0 = time.perf_counter()
+                model.model.get_image_features(inputs["pixel_values"], inputs["image_grid_thw"])
+                vision_s = time.perf_counter() - t0
+                stamps: list[float] = []
+
+                class Clock(LogitsProcessor):  # called once per generated token
+                    def __init__(self, out: list[float]) -> None:
+                        self.out = out
+
+                    def __call__(self, input_ids: Any, scores: Any) -> Any:
+                        self.out.append(time.perf_counter())
+                        return scores
+
+                t0 = time.perf_counter()
+                model.generate(
+                    **inputs, max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens,
+                    do_sample=False, logits_processor=LogitsProcessorList([Clock(stamps)]),
+                )  # fmt: skip
+            prefill_s = stamps[0] - t0
+            decode = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+            row = {
+                "budget_tokens": budget,
+                "image_size": [int(grid[2]) * 16, int(grid[1]) * 16],
+                "visual_tokens": visual_tokens,
+                "prompt_tokens": int(inputs["input_ids"].shape[1]),
+                "vision_encoder_s": round(vision_s, 2),
+                "prefill_s": round(prefill_s, 2),
+                "decode_s_per_token": round(statistics.median(decode), 3),
+                "peak_rss_gib": round(
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2
+                ),
+            }
+            rows.append(row)
+            print(json.dumps(row))
+    print(f"\n{'budget':>7} {'image':>10} {'vis tok':>8} {'prompt':>7} {'vision s':>9} "
+          f"{'prefill s':>10} {'decode s/tok':>13} {'peak GiB':>9}")  # fmt: skip
+    for r in rows:
+        size = "x".join(str(v) for v in r["image_size"])
+        print(f"{r['budget_tokens']:>7} {size:>10} {r['visual_tokens']:>8} {r['prompt_tokens']:>7} "
+              f"{r['vision_encoder_s']:>9} {r['prefill_s']:>10} {r['decode_s_per_token']:>13} "
+              f"{r['peak_rss_gib']:>9}")  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, torch {torch.__version__}",
+        "model": f"Qwen3-VL-2B shapes, random weights, {params / 1e9:.2f} B parameters, fp32",
+        "screenshot": "1280x800, tasks/sites/login.html",
+        "peak_rss_note": "peak of the whole process so far (budgets run smallest first)",
+        "rows": rows,
+    }, indent=2))  # fmt: skip
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
