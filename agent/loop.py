@@ -93,6 +93,15 @@ class StepRunner:
             timings = self.record.timings
             setattr(timings, phase, getattr(timings, phase) + (time.perf_counter() - start) * 1000)
 
+    @contextmanager
+    def _engine_call(self, phase: Literal["locate", "verify"]) -> Iterator[None]:
+        """Time an engine call and keep its raw answer in the trace, even when it fails."""
+        try:
+            with self._timed(phase):
+                yield
+        finally:
+            self._keep_raw()
+
     def remaining(self) -> float:
         """Seconds left before the step's timeout."""
         return max(0.0, self.ctx.timeout_s - (time.monotonic() - self._started))
@@ -113,11 +122,10 @@ class StepRunner:
         """Capture and find an element, scrolling it into view when it lies off screen."""
         for _ in range(3):
             shot = self.capture()
-            with self._timed("locate"):
+            with self._engine_call("locate"):
                 found = self.ctx.engine.locate(
                     shot, description, intent=intent, page=self.ctx.executor.page
                 )
-            self._keep_raw()
             self._note(found)
             element = found.element
             if element is None:
@@ -307,9 +315,8 @@ class StepRunner:
     def _find_text(self, text: str) -> Element | None:
         """The visible text, or else (for `the Sign out button`) the element it describes."""
         shot = self.capture()
-        with self._timed("verify"):
+        with self._engine_call("verify"):
             found = self.ctx.engine.find_text(shot, text, page=self.ctx.executor.page)
-        self._keep_raw()
         if found is None and parse_description(text).roles:
             return self._present(text, shot)
         return found
@@ -317,7 +324,7 @@ class StepRunner:
     def _present(self, description: str, shot: Screenshot | None = None) -> Element | None:
         """The described element if the engine is sure enough it is there, else None."""
         shot = shot or self.capture()
-        with self._timed("locate"):
+        with self._engine_call("locate"):
             found = self.ctx.engine.locate(
                 shot, description, intent=Intent.TEXT, page=self.ctx.executor.page
             )
@@ -357,13 +364,12 @@ class StepRunner:
         history: list[str] = []
         repeats = bad = 0
         previous: str | None = None
-        for _ in range(args.max_actions):
+        for _ in range(args.max_steps):
             shot = self.capture()
             try:
-                with self._timed("locate"):
+                with self._engine_call("locate"):
                     plan = self.ctx.engine.plan(shot, args.goal, history=history)
             except ModelError as exc:  # unparseable, or coordinates off the grid: tell the model
-                self._keep_raw()
                 raw = getattr(exc, "raw", None) or getattr(self.ctx.engine, "last_raw", None)
                 self.record.plan.append({"error": str(exc), "raw": raw})
                 bad += 1
@@ -399,7 +405,7 @@ class StepRunner:
                 history.append(said + ("" if changed else " (the screen did not change)"))
             previous = said
         raise VerificationFailed(
-            f"goal not reached after {args.max_actions} actions: {args.goal!r}"
+            f"goal not reached after {args.max_steps} actions: {args.goal!r}"
         )
 
     def _keep_raw(self) -> None:

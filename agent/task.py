@@ -104,7 +104,7 @@ class GoalArgs(_Args):
     """Free text for a vision-language model to carry out step by step."""
 
     goal: str = Field(min_length=1, max_length=10_000)
-    max_actions: int = Field(default=15, ge=1, le=200)
+    max_steps: int = Field(default=15, ge=1, le=200, description="Actions at most.")
 
 
 # verb -> (arguments model, the field a plain string fills)

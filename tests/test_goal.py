@@ -93,10 +93,10 @@ def test_the_model_giving_up_fails_the_step(executor: Any, site: Any) -> None:
     assert records[0].status == "failed" and "gave up: No such button." in (records[0].error or "")
 
 
-def test_max_actions_bounds_a_goal(executor: Any, site: Any) -> None:
+def test_max_steps_bounds_a_goal(executor: Any, site: Any) -> None:
     executor.page.goto(page_url(site, "verbs.html"))
     planner = ScriptedPlanner([call("scroll", pixels=-200), call("scroll", pixels=200)] * 3)
-    records = run_steps(executor, "[{goal: {goal: Wander, max_actions: 4}}]", engine=planner)
+    records = run_steps(executor, "[{goal: {goal: Wander, max_steps: 4}}]", engine=planner)
     assert records[0].status == "failed" and "after 4 actions" in (records[0].error or "")
     assert len(records[0].plan) == 4
 

@@ -124,3 +124,37 @@ def test_a_goal_step_plans_acts_and_terminates(
     assert goal.plan[0]["changed"] is True and goal.plan[1]["success"] is True
     assert goal.plan[0]["reason"] == "I click the square." and "<tool_call>" in goal.plan[0]["raw"]
     assert goal.action is not None and goal.action["type"] == "click"
+
+
+def test_unparseable_answers_are_retried_then_fail_with_the_raw_text(
+    tiny_qwen: Path, tmp_path: Path, browser: Any
+) -> None:
+    engine = make_engine(settings=EngineSettings(engine="qwen3vl", model=str(tiny_qwen)))
+    task = write_square_task(tmp_path, "  - click: the green square\n", extra="retries: 2\n")
+    trace, _ = run_task(load_task(task), engine=engine, out=tmp_path / "runs", browser=browser)
+    step = trace.steps[0]
+    assert trace.status == "failed" and step.attempts == 3
+    assert "no usable box" in (step.error or "") and "the model said" in (step.error or "")
+    assert step.model_output and step.action is None, "nothing was clicked"
+
+
+def test_locate_on_an_image_with_the_model_from_the_cli(
+    taught_qwen: Path, square_shots: Any, tmp_path: Path
+) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    image = tmp_path / "square.png"
+    square_shots[0].image.save(image)
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "locate", str(image), "the green square",
+         "--engine", "qwen3vl", "--model", str(taught_qwen)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    element = json.loads(result.stdout)
+    assert element["engine"] == "qwen3vl"
+    assert element["point"] == pytest.approx([280, 170], abs=1)
