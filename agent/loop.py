@@ -404,9 +404,7 @@ class StepRunner:
                 repeats = 0
                 history.append(said + ("" if changed else " (the screen did not change)"))
             previous = said
-        raise VerificationFailed(
-            f"goal not reached after {args.max_steps} actions: {args.goal!r}"
-        )
+        raise VerificationFailed(f"goal not reached after {args.max_steps} actions: {args.goal!r}")
 
     def _keep_raw(self) -> None:
         """Keep the engine's latest raw answer (model engines have one) in the trace."""

@@ -92,6 +92,7 @@ class Element(BaseModel):
         engine: Which engine (and source, e.g. ``offline/dom``, ``offline/ocr``) found it.
         handle: For browsers, a stable handle to act on it again (``aria-ref=e8``).
         value: The current value of a field or select, when known.
+        purpose: What it does, in a few words, when a model said so.
     """
 
     box: Box
@@ -101,6 +102,7 @@ class Element(BaseModel):
     engine: str = ""
     handle: str | None = None
     value: str | None = None
+    purpose: str | None = None
 
     @property
     def point(self) -> tuple[float, float]:
@@ -110,7 +112,7 @@ class Element(BaseModel):
     def summary(self) -> dict[str, object]:
         """The JSON shape that ``agent locate`` prints and traces store."""
         x, y = self.point
-        return {
+        summary: dict[str, object] = {
             "box": self.box.as_list(),
             "point": [round(x, 1), round(y, 1)],
             "text": self.text,
@@ -119,3 +121,6 @@ class Element(BaseModel):
             "engine": self.engine,
             "handle": self.handle,
         }
+        if self.purpose:
+            summary["purpose"] = self.purpose
+        return summary

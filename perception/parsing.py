@@ -40,6 +40,8 @@ class Grounding:
     label: str
     bbox: list[Any] | None = None
     point: list[Any] | None = None
+    kind: str = ""
+    purpose: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,11 @@ def parse_groundings(text: str) -> list[Grounding]:
             label = obj.get("label", "")
             label = label if isinstance(label, str) else str(label)
             bbox, point = obj.get("bbox_2d", obj.get("bbox")), obj.get("point_2d", obj.get("point"))
+            kind, purpose = str(obj.get("type") or ""), str(obj.get("purpose") or "")
             if isinstance(bbox, list):
-                out.append(Grounding(label=label, bbox=bbox))
+                out.append(Grounding(label=label, bbox=bbox, kind=kind, purpose=purpose))
             elif isinstance(point, list):
-                out.append(Grounding(label=label, point=point))
+                out.append(Grounding(label=label, point=point, kind=kind, purpose=purpose))
     return out
 
 
@@ -127,7 +130,14 @@ def groundings_to_elements(
             refused.append(f"refused {item.label or 'an answer'}: {exc}")
             continue
         elements.append(
-            Element(box=box, text=item.label, role="element", confidence=confidence, engine=engine)
+            Element(
+                box=box,
+                text=item.label,
+                role=item.kind or "element",
+                confidence=confidence,
+                engine=engine,
+                purpose=item.purpose or None,
+            )
         )
     return elements, refused
 

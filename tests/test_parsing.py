@@ -150,6 +150,13 @@ def test_yes_no_and_values() -> None:
         parse_value("I cannot read it")
 
 
+def test_element_lists_keep_type_and_purpose() -> None:
+    text = '```json\n[{"bbox_2d": [10, 10, 90, 50], "label": "Sign in", "type": "button", "purpose": "submits the form"}]\n```'
+    (element,), _ = groundings_to_elements(parse_groundings(text), (1000, 1000), engine="qwen3vl")
+    assert element.role == "button" and element.purpose == "submits the form"
+    assert element.summary()["purpose"] == "submits the form"
+
+
 def test_several_tool_calls_take_the_first() -> None:
     calls = parse_tool_calls(
         '<tool_call>{"name": "computer_use", "arguments": {"action": "wait", "time": 1}}</tool_call>'
