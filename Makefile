@@ -13,4 +13,5 @@ lint: setup
 	.venv/bin/mypy
 
 test: lint
+	@scripts/setup.sh --serve
 	.venv/bin/pytest

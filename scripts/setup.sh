@@ -2,8 +2,14 @@
 # Set up gui-agent on this machine, idempotently: system packages (as root, else print the
 # apt command), a virtual environment in .venv, the package in editable mode with its extras.
 # A second run checks and returns in about a second.
+#
+# With --serve it also makes .venv-serve: `transformers serve`, the OpenAI-compatible server the
+# tests run the served engine against. It needs torchvision, which does not import beside the
+# CPU torch of .venv, hence its own environment (torch 2.14.1 + torchvision 0.29.1, ~6 GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SERVE=0
+[ "${1:-}" = "--serve" ] && SERVE=1
 
 EXTRAS="${GUI_AGENT_EXTRAS:-ocr,qwen,test}"
 # The CPU build of torch (a bare `torch` would pull a multi-GB CUDA build); set GUI_AGENT_TORCH
@@ -70,4 +76,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     exit 1
   fi
   printf '%s' "$want" > "$stamp"
+fi
+
+if [ "$SERVE" = 1 ]; then
+  serve_stamp=".venv-serve/.gui-agent-installed"
+  serve_want="${GUI_AGENT_SERVE_REQS:-torch==2.14.1 torchvision==0.29.1 transformers[serving]>=5.2,<6 accelerate pillow}"
+  if [ ! -f "$serve_stamp" ] || [ "$(cat "$serve_stamp")" != "$serve_want" ]; then
+    say "installing transformers serve into .venv-serve (a few minutes the first time; log: .venv-serve/pip.log)"
+    [ -x .venv-serve/bin/python ] || "$PYTHON" -m venv .venv-serve
+    # shellcheck disable=SC2086 # the requirements are words
+    if ! .venv-serve/bin/python -m pip install $serve_want >.venv-serve/pip.log 2>&1; then
+      tail -n 40 .venv-serve/pip.log >&2
+      say "pip failed for .venv-serve; the whole log is in .venv-serve/pip.log"
+      exit 1
+    fi
+    printf '%s' "$serve_want" > "$serve_stamp"
+  fi
 fi
