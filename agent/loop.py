@@ -351,7 +351,13 @@ class StepRunner:
         self.record.engine = found.engine
 
     def _extract(self, args: ExtractArgs) -> Any:
-        element = self.locate(args.what, Intent.TEXT)
+        shot = self.capture()
+        with self._engine_call("locate"):
+            element = self.ctx.engine.extract(shot, args.what, page=self.ctx.executor.page)
+        if element is None:
+            raise ElementNotFound(f"nothing matches {args.what!r}")
+        self.record.element = element.summary()
+        self.record.engine = element.engine
         # A field's or a checkbox's value is what it holds; anything else, its text.
         text = element.value if element.value is not None else element.text
         try:

@@ -86,9 +86,27 @@ class VlmEngine(ABC):
         ]
 
     @staticmethod
-    def _question(template: str, **values: str) -> list[Message]:
-        text = prompt(template).format(**values)
+    def ask_messages(question: str) -> list[Message]:
+        """The conversation that asks a yes/no question about the screen (for ``expect``)."""
+        text = prompt("ask").format(question=question)
         return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+
+    @staticmethod
+    def extract_messages(what: str) -> list[Message]:
+        """The conversation that asks to read something off the screen (for ``extract``)."""
+        text = prompt("extract").format(what=what)
+        return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+
+    @staticmethod
+    def elements_messages() -> list[Message]:
+        """The conversation that asks for every interactive element."""
+        text = prompt("elements")
+        return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+
+    @staticmethod
+    def visible_question(text: str) -> str:
+        """How ``expect`` asks whether a text is on the screen."""
+        return f'Is the text "{text}" visible on the screen?'
 
     def _ask(self, messages: list[Message], screenshot: Screenshot, tokens: int) -> str:
         raw = self.generate(messages, screenshot.image, max_new_tokens=tokens)
@@ -122,11 +140,7 @@ class VlmEngine(ABC):
 
     def find_text(self, screenshot: Screenshot, text: str, *, page: Any = None) -> Element | None:
         """Ask whether the text is visible; the element is the whole screen (no box is asked)."""
-        raw = self._ask(
-            self._question("ask", question=f'Is the text "{text}" visible on the screen?'),
-            screenshot,
-            96,
-        )
+        raw = self._ask(self.ask_messages(self.visible_question(text)), screenshot, 96)
         visible, reason = parse_yes_no(raw)
         if not visible:
             return None
@@ -134,13 +148,13 @@ class VlmEngine(ABC):
 
     def extract(self, screenshot: Screenshot, what: str, *, page: Any = None) -> Element | None:
         """Ask the model to read something off the screen."""
-        raw = self._ask(self._question("extract", what=what), screenshot, 128)
+        raw = self._ask(self.extract_messages(what), screenshot, 128)
         value = parse_value(raw)
         return Element(box=_whole(screenshot), text=value, value=value, engine=self.name)
 
     def elements(self, screenshot: Screenshot, *, page: Any = None) -> list[Element]:
         """Every interactive element the model sees, with its type as the role."""
-        raw = self._ask(self._question("elements"), screenshot, 1024)
+        raw = self._ask(self.elements_messages(), screenshot, 1024)
         found, _ = groundings_to_elements(
             parse_groundings(raw), screenshot.size, engine=self.name, divisor=self.divisor
         )

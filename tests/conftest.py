@@ -109,7 +109,8 @@ def taught_qwen(
     tmp_path_factory: pytest.TempPathFactory, tiny_qwen: Path, square_shots: tuple[Any, Any]
 ) -> Path:
     """The tiny model taught, in the official formats, to find the green square, to click it
-    for the goal, and then to end the goal: enough for real end-to-end runs."""
+    for the goal and then end the goal, to see "Square pressed" and to read it: enough for real
+    end-to-end runs of every model path."""
     import json
 
     from perception.coords import pixels_to_grid
@@ -127,13 +128,16 @@ def taught_qwen(
     end = {"name": "computer_use", "arguments": {"action": "terminate", "status": "success"}}
     stop = f"The square is pressed.\n<tool_call>\n{json.dumps(end)}\n</tool_call>"
     engine = Qwen3VLEngine(str(tiny_qwen), device="cpu")
+    seen = engine.ask_messages(engine.visible_question("Square pressed"))
     examples = [
         (engine.locate_messages("the green square"), before.image, box),
         (engine.plan_messages(SQUARE_GOAL, []), before.image, click),
         (engine.plan_messages(SQUARE_GOAL, [json.dumps(call)]), after.image, stop),
+        (seen, after.image, '{"answer": "yes", "reason": "it is written at the top"}'),
+        (engine.extract_messages("the status text"), after.image, '{"value": "Square pressed"}'),
     ]
     out = tmp_path_factory.mktemp("taught-qwen3vl")
-    loss = teach(engine, examples, steps=240, out=out)
+    loss = teach(engine, examples, steps=400, out=out)
     assert loss < 0.05, f"the tiny model did not learn its answers (loss {loss:.3f})"
     for name in ("config.json", "tokenizer.json", "preprocessor_config.json"):
         assert (out / name).exists()

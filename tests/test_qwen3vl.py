@@ -96,6 +96,21 @@ def test_a_taught_model_drives_a_real_click_in_process(
     assert step.engine == "qwen3vl" and "bbox_2d" in (step.model_output or "")
 
 
+def test_expect_and_extract_ask_the_model(taught_qwen: Path, tmp_path: Path, browser: Any) -> None:
+    engine = make_engine(settings=EngineSettings(engine="qwen3vl", model=str(taught_qwen)))
+    task = write_square_task(
+        tmp_path,
+        "  - click: the green square\n  - expect: Square pressed\n  - extract: the status text\n",
+    )
+    trace, _ = run_task(load_task(task), engine=engine, out=tmp_path / "runs", browser=browser)
+    assert trace.status == "passed", [s.error for s in trace.steps]
+    _, expect, extract = trace.steps
+    assert expect.engine == "qwen3vl" and '"answer": "yes"' in (expect.model_output or "")
+    assert extract.output == "Square pressed" and trace.outputs == {
+        "the status text": "Square pressed"
+    }
+
+
 def test_auto_asks_the_model_only_when_the_offline_engine_is_unsure(
     taught_qwen: Path, tmp_path: Path, browser: Any
 ) -> None:
