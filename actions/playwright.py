@@ -137,12 +137,14 @@ class PlaywrightExecutor:
         allowed_domains: list[str] | None = None,
         timeout_s: float = 10.0,
         browser: Any = None,
+        cdp: str | None = None,
     ) -> PlaywrightExecutor:
         """Start Chromium (system first, then Playwright's) with one page.
 
         With ``browser`` (a running Playwright ``Browser``), open a new context in it instead:
         one browser can serve many runs, and Playwright's sync API allows one instance per
-        thread anyway.
+        thread anyway. With ``cdp`` (a URL such as ``http://127.0.0.1:9222``), attach to a
+        Chromium running elsewhere.
 
         Raises:
             BrowserNotFound: No Chromium is installed.
@@ -165,6 +167,13 @@ class PlaywrightExecutor:
             )
         owned: list[Any] = []
         try:
+            if browser is None and cdp:
+                # A browser running elsewhere (a browser server, a grid): attach, don't launch.
+                manager = sync_playwright().start()
+                owned.append(manager)
+                browser = manager.chromium.connect_over_cdp(cdp, timeout=timeout_s * 1000)
+                owned.append(browser)
+                log.info("attached to %s", cdp)
             if browser is None:
                 manager = sync_playwright().start()
                 owned.append(manager)

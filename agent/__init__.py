@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from agent.errors import (
     ActionError,
     AgentError,
@@ -15,15 +17,30 @@ from agent.errors import (
     MissingDependency,
     ModelError,
     OccludedTarget,
+    StepFailed,
     TaskFileError,
     UsageError,
     UserError,
     VerificationFailed,
 )
 
+if TYPE_CHECKING:
+    from agent.api import Agent
+
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> Any:
+    # `from agent import Agent` loads the API on first use, so `import agent` stays light.
+    if name == "Agent":
+        from agent.api import Agent
+
+        return Agent
+    raise AttributeError(f"module 'agent' has no attribute {name!r}")
+
+
 __all__ = [
+    "Agent",
     "ActionError",
     "AgentError",
     "BrowserNotFound",
@@ -33,6 +50,7 @@ __all__ = [
     "MissingDependency",
     "ModelError",
     "OccludedTarget",
+    "StepFailed",
     "TaskFileError",
     "UsageError",
     "UserError",

@@ -12,15 +12,19 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     │   └── MissingDependency      an optional package (an extra) is not installed
     ├── ModelError                 the engine could not answer (recorded on the step, retried)
     │   └── ElementNotFound        nothing on the screen matches the description
-    └── ActionError                an action ran but did not do what it promised (retried)
-        ├── OccludedTarget         something else is on top of the click point
-        └── VerificationFailed     the screen did not change the way the step promised
+    ├── ActionError                an action ran but did not do what it promised (retried)
+    │   ├── OccludedTarget         something else is on top of the click point
+    │   └── VerificationFailed     the screen did not change the way the step promised
+    └── StepFailed                 (Python API) a step failed after its tries: carries the
+                                   step, its screenshot and the trace, and the cause
 
 Model and action errors are the ones the loop retries; anything else is a bug or a user error
 and stops the run at once.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class AgentError(Exception):
@@ -87,6 +91,24 @@ class OccludedTarget(ActionError):
 
 class VerificationFailed(ActionError):
     """The step's promise (a field's text, a changed page, a visible text) was not met."""
+
+
+class StepFailed(AgentError):
+    """A step of a Python API run failed after its tries.
+
+    Attributes:
+        step: The step's trace record (verb, target, attempts, error, element...).
+        screenshot: The step's last screenshot, when there is one.
+        trace: The run's ``trace.json``, when traces are written.
+        cause: The error that failed the step (an ElementNotFound, a VerificationFailed...).
+    """
+
+    def __init__(self, message: str, *, step: Any, screenshot: Any, trace: Any, cause: Any) -> None:
+        super().__init__(message)
+        self.step = step
+        self.screenshot = screenshot
+        self.trace = trace
+        self.cause = cause
 
 
 RETRYABLE: tuple[type[AgentError], ...] = (ModelError, ActionError)

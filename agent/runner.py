@@ -163,31 +163,17 @@ def _run_steps(
     on_step_start: StepCallback | None,
     on_step_end: StepCallback | None,
 ) -> RunStatus:
+    from agent.api import Agent
+
     task, trace = loaded.task, writer.trace
+    agent = Agent(executor, engine, writer=writer, timeout=task.timeout, retries=task.retries)
     for step, record in zip(task.steps, trace.steps, strict=True):
         if on_step_start:
             on_step_start(record)
-        shot = execute_step(
-            step,
-            record,
-            executor=executor,
-            engine=engine,
-            task_timeout=task.timeout,
-            retries=task.retries,
-            base_url=base_url,
-        )
-        if record.status == "passed" and record.verb == "extract":
-            trace.outputs[step_args(step)[1].what] = record.output  # type: ignore[attr-defined]
+        agent.run_step(step, record)
         if record.status != "passed":
-            log.info(
-                "%s: step %d failed: %s",
-                loaded.where("steps", record.index),
-                record.index + 1,
-                record.error,
-            )
-        if shot is not None:
-            writer.save_screenshot(record, shot)
-        writer.write()
+            where = loaded.where("steps", record.index)
+            log.info("%s: step %d failed: %s", where, record.index + 1, record.error)
         if on_step_end:
             on_step_end(record)
         if record.status != "passed":
@@ -205,11 +191,11 @@ def execute_step(
     task_timeout: float = 15.0,
     retries: int = 2,
     base_url: str = "",
-) -> Screenshot | None:
-    """Run one validated step, filling ``record``; returns the step's last screenshot.
+) -> tuple[Screenshot | None, AgentError | None]:
+    """Run one validated step, filling ``record``.
 
     Model and action failures (and user errors found while acting) mark the step failed; they
-    do not raise.
+    do not raise. Returns the step's last screenshot and the error that failed it, if any.
     """
     verb, args = step_args(step)
     if verb == "expect":
@@ -228,16 +214,18 @@ def execute_step(
     )
     record.status = "running"
     started = time.monotonic()
+    cause: AgentError | None = None
     try:
         record.output = runner.run(verb, args)
         record.status = "passed"
     except AgentError as exc:
         record.status = "failed"
         record.error = f"{type(exc).__name__}: {exc}"
+        cause = exc
     finally:
         record.duration_ms = round((time.monotonic() - started) * 1000, 1)
         _round(record)
-    return runner.last_screenshot
+    return runner.last_screenshot, cause
 
 
 def _round(record: StepRecord) -> None:
