@@ -1,0 +1,121 @@
+"""The pytest plugin, tested with pytester in subprocesses (each its own Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TASKS
+
+pytest_plugins = ["pytester"]
+
+LOGIN = (TASKS / "sites" / "login.html").as_uri()
+
+
+def test_the_ai_fixture_works_over_pytest_playwrights_page(pytester: pytest.Pytester) -> None:
+    # Playwright's own Chromium is not installed here: the plugin points at the system one.
+    pytester.makepyfile(
+        f"""
+        def test_login(page, ai):
+            page.goto("{LOGIN}")
+            ai.type("alice", into="Username")
+            ai.type("hunter2", into="Password")
+            ai.click("Sign in")
+            ai.expect("Welcome, alice")
+            assert ai.trace_path.exists()
+        """
+    )
+    traces = pytester.path / "traces"
+    result = pytester.runpytest_subprocess("--agent-trace-dir", str(traces))
+    result.assert_outcomes(passed=1)
+    # (pytest-base-url, a pytest-playwright dependency, warns about its own fixture; ours not.)
+    assert "'browser_type_launch_args' fixture" not in result.stdout.str()
+    (trace,) = traces.glob("*/trace.json")
+    assert '"status": "passed"' in trace.read_text()
+
+
+def test_options_ini_and_marker_precedence(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nagent_engine = offline\nagent_trace_dir = from-ini\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_ini(ai):
+            assert ai.engine.name == "offline"
+            assert "from-ini" in str(ai.trace_path)
+
+        @pytest.mark.agent(engine="auto", trace_dir="from-marker")
+        def test_marker(ai):
+            assert ai.engine.name == "auto"
+            assert "from-marker" in str(ai.trace_path)
+        """
+    )
+    pytester.runpytest_subprocess().assert_outcomes(passed=2)
+    result = pytester.runpytest_subprocess("--agent-engine", "auto", "-k", "test_ini")
+    result.assert_outcomes(failed=1)  # the command line beats the ini file
+    result.stdout.fnmatch_lines(["*assert 'auto' == 'offline'*"])
+
+
+def test_a_failing_test_reports_the_step_screenshot_and_trace(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        f"""
+        def test_checkout(page, ai):
+            page.goto("{LOGIN}")
+            ai.click("Proceed to checkout")
+        """
+    )
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*gui-agent*",
+            "failing step: 1 click Proceed to checkout: ElementNotFound: nothing matches*",
+            "screenshot: *step-001.jpg",
+            "trace: *trace.json",
+        ]
+    )
+
+
+def test_task_files_are_collected_as_tests_when_asked(pytester: pytest.Pytester) -> None:
+    shutil.copytree(TASKS / "sites", pytester.path / "sites")
+    shutil.copy(TASKS / "login.yaml", pytester.path / "login.yaml")
+    (pytester.path / "broken.yaml").write_text(
+        "name: Broken\nbrowser: {url: sites/login.html}\nsteps:\n  - clik: Sign in\n"
+    )
+    (pytester.path / "config.yaml").write_text("settings: {colour: blue}\n")
+    result = pytester.runpytest_subprocess("--agent-tasks", "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*broken.yaml::broken FAILED*", "*login.yaml::login PASSED*"])
+    result.stdout.fnmatch_lines(["*broken.yaml:4:5: unknown verb 'clik'*"])
+    assert "config.yaml" not in result.stdout.str()
+    without = pytester.runpytest_subprocess()
+    assert "login.yaml" not in without.stdout.str()
+
+
+def test_pytest_xdist_gives_each_worker_its_own_browser(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.parametrize("user", ["alice", "bob", "carol", "dave"])
+        def test_login(page, ai, user):
+            page.goto("{LOGIN}")
+            ai.type(user, into="Username")
+            ai.type("hunter2", into="Password")
+            ai.click("Sign in")
+            ai.expect(f"Welcome, {{user}}")
+        """
+    )
+    result = pytester.runpytest_subprocess("-n", "2")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*2 workers*"])
+
+
+def test_the_entry_point_is_installed() -> None:
+    from importlib.metadata import entry_points
+
+    names = {ep.name: ep.value for ep in entry_points(group="pytest11")}
+    assert names.get("gui_agent") == "agent.pytest_plugin"
+    assert Path(__file__).exists()
