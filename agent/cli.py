@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     _engine_options(run)
     run.add_argument("--out", type=Path, default=Path("runs"), help="where run folders go")
     run.add_argument("--headed", action="store_true", help="show the browser window")
+    run.add_argument(
+        "--workers", type=int, default=1, help="run task files in N parallel processes"
+    )
+    run.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
 
     locate = sub.add_parser("locate", help="find a described element in an image (pixels only)")
     locate.add_argument("image", type=Path)
@@ -175,6 +179,10 @@ def _run(args: Any, console: Console, errors: Console) -> int:
         for problem in problems:
             errors.print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
         return EXIT_USAGE
+    if args.workers < 1:
+        raise UserError("--workers must be 1 or more")
+    if args.workers > 1 and len(loaded) > 1:
+        return _run_parallel(args, [task.path for task in loaded], console)
     engines: dict[str, Any] = {}
     failed = 0
     for task in loaded:
@@ -202,6 +210,7 @@ def _run(args: Any, console: Console, errors: Console) -> int:
                 engine=engine,
                 out=args.out,
                 headed=args.headed,
+                cdp=args.cdp,
                 on_step_start=start,
                 on_step_end=end,
             )
@@ -219,6 +228,31 @@ def _run(args: Any, console: Console, errors: Console) -> int:
         for name, value in trace.outputs.items():
             console.print(f"  extracted {escape(name)!s}: {escape(repr(value))}")
         console.print(f"  trace: {path}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _run_parallel(args: Any, paths: list[Path], console: Console) -> int:
+    from agent.parallel import TaskResult, run_parallel, summary_lines
+
+    options = ["--out", str(args.out)]
+    for key, value in _cli_settings(args).items():
+        if value is not None:
+            options += ["--" + key.replace("_", "-"), str(value)]
+    options += ["--headed"] if args.headed else []
+    options += ["--cdp", args.cdp] if args.cdp else []
+    console.print(f"[bold]{len(paths)} task files[/] on {args.workers} workers")
+
+    def done(result: TaskResult) -> None:
+        console.print(result.output.rstrip(), markup=False, highlight=False)
+
+    results = run_parallel(paths, options, workers=args.workers, on_done=done)
+    console.print("[bold]summary[/]")
+    for line in summary_lines(results):
+        console.print("  " + escape(line))
+    failed = sum(1 for r in results if r.returncode != 0)
+    console.print(f"{len(results) - failed} passed, {failed} failed")
+    if any(r.returncode == EXIT_INTERRUPTED for r in results):
+        return EXIT_INTERRUPTED
     return EXIT_FAILED if failed else EXIT_OK
 
 

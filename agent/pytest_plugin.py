@@ -27,6 +27,8 @@ OPTIONS = {
     "model": "Qwen3-VL folder or hub id; with an endpoint, the served model's name",
     "endpoint": "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1",
     "trace_dir": "where runs write their trace (default: runs)",
+    "cdp": "task files: attach to a Chromium at this CDP URL (the ai fixture uses "
+    "pytest-playwright's browser: see its connect options)",
 }
 
 
@@ -178,6 +180,8 @@ class TaskItem(pytest.Item):
             value = setting(config, name)
             if value:
                 command += [f"--{name}", str(value)]
+        cdp = setting(config, "cdp")
+        command += ["--cdp", str(cdp)] if cdp else []
         command += ["--out", str(setting(config, "trace_dir") or "runs")]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:

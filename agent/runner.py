@@ -33,6 +33,7 @@ def browser_target(
     allowed_domains: list[str] | None,
     timeout_s: float,
     browser: Any = None,
+    cdp: str | None = None,
 ) -> Iterator[tuple[Executor, str]]:
     """Serve the local site if the URL is a path, launch Chromium, open the URL.
 
@@ -57,6 +58,7 @@ def browser_target(
             allowed_domains=allowed_domains,
             timeout_s=timeout_s,
             browser=browser,
+            cdp=cdp,
         )
         stack.callback(executor.close)
         executor.page.goto(url, wait_until="load")
@@ -80,12 +82,14 @@ def run_task(
     out: Path = Path("runs"),
     headed: bool = False,
     browser: Any = None,
+    cdp: str | None = None,
     on_step_start: StepCallback | None = None,
     on_step_end: StepCallback | None = None,
 ) -> tuple[Trace, Path]:
     """Run one validated task; the trace is written even when the run fails or is interrupted.
 
-    ``browser`` (a running Playwright ``Browser``) is reused when given; else one is launched.
+    ``browser`` (a running Playwright ``Browser``) is reused when given; ``cdp`` attaches to a
+    Chromium running elsewhere; else one is launched.
     Returns the trace and its path. Model and action failures end the run with status
     ``failed``; environment problems (no browser) with ``error``. User errors (a wrong
     option) and ``KeyboardInterrupt`` are re-raised after the trace is written, with status
@@ -113,6 +117,7 @@ def run_task(
             allowed_domains=task.allowed_domains,
             timeout_s=task.timeout,
             browser=browser,
+            cdp=cdp,
         ) as (executor, url):
             trace.target["start_url"] = url
             trace.status = _run_steps(

@@ -130,3 +130,49 @@ def test_interrupt_exits_130_and_keeps_the_trace(tmp_path: Path) -> None:
     data = json.loads(trace.read_text())
     assert data["status"] == "interrupted"
     assert data["steps"][1]["status"] == "skipped"
+
+
+def test_workers_run_task_files_in_parallel_processes(tmp_path: Path) -> None:
+    failing = write_task(tmp_path, "fail", "retries: 0\nsteps:\n  - click: Nowhere button\n")
+    result = agent(
+        "run", str(TASKS / "login.yaml"), str(TASKS / "todo.yaml"), str(failing),
+        "--workers", "3", "--engine", "offline", "--out", str(tmp_path / "runs"),
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "3 task files on 3 workers" in result.stdout
+    summary = result.stdout.split("summary", 1)[1]
+    assert summary.index("login.yaml") < summary.index("todo.yaml") < summary.index("fail.yaml")
+    assert "2 passed, 1 failed" in summary
+    traces = sorted(
+        p.parent.name.rsplit("-", 2)[0] for p in (tmp_path / "runs").glob("*/trace.json")
+    )
+    assert traces == ["fail", "log-in-to-the-demo-shop", "manage-a-to-do-list"]
+
+
+def test_cdp_attaches_to_a_running_chromium(tmp_path: Path) -> None:
+    from actions.browser_launch import CHROMIUM_ARGS
+
+    chromium = subprocess.Popen(
+        ["/usr/bin/chromium", "--headless", "--no-sandbox", "--remote-debugging-port=0",
+         f"--user-data-dir={tmp_path / 'profile'}", *CHROMIUM_ARGS, "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        endpoint = None
+        assert chromium.stderr is not None
+        for line in chromium.stderr:
+            if "DevTools listening on" in line:
+                endpoint = line.split("ws://", 1)[1].split("/", 1)[0]
+                break
+        assert endpoint, "Chromium did not open its debugging port"
+        result = agent(
+            "run", str(TASKS / "login.yaml"), "--cdp", f"http://{endpoint}",
+            "--out", str(tmp_path / "runs"),
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert chromium.poll() is None, "attaching must not close the browser it found"
+    finally:
+        chromium.kill()
+        chromium.wait()
+        if chromium.stderr is not None:
+            chromium.stderr.close()

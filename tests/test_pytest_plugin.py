@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TASKS
+from tests.conftest import ROOT, TASKS
 
 pytest_plugins = ["pytester"]
 
@@ -34,6 +34,14 @@ def test_the_ai_fixture_works_over_pytest_playwrights_page(pytester: pytest.Pyte
     assert "'browser_type_launch_args' fixture" not in result.stdout.str()
     (trace,) = traces.glob("*/trace.json")
     assert '"status": "passed"' in trace.read_text()
+
+
+def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## pytest\n", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    shutil.copytree(TASKS / "sites", pytester.path / "tasks" / "sites")
+    pytester.makepyfile(test_login=block)
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)
 
 
 def test_options_ini_and_marker_precedence(pytester: pytest.Pytester) -> None:
