@@ -86,6 +86,21 @@ def test_a_failing_test_reports_the_step_screenshot_and_trace(pytester: pytest.P
     )
 
 
+def test_the_failure_is_attached_to_pytest_html(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        f"""
+        def test_checkout(page, ai):
+            page.goto("{LOGIN}")
+            ai.click("Proceed to checkout")
+        """
+    )
+    result = pytester.runpytest_subprocess("--html", "report.html")
+    result.assert_outcomes(failed=1)
+    html = (pytester.path / "report.html").read_text(encoding="utf-8")
+    assert "gui-agent trace" in html and "trace.json" in html
+    assert "step-001.jpg" in html
+
+
 def test_task_files_are_collected_as_tests_when_asked(pytester: pytest.Pytester) -> None:
     shutil.copytree(TASKS / "sites", pytester.path / "sites")
     shutil.copy(TASKS / "login.yaml", pytester.path / "login.yaml")
