@@ -17,6 +17,7 @@ from typing import Any, TypeVar, overload
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from agent.errors import AgentError, ElementNotFound, StepFailed, UsageError
+from agent.report import try_write_report
 from agent.runner import execute_step
 from agent.task import STEP_MODELS, describe, step_args
 from agent.trace import StepRecord, Trace, TraceWriter, new_run_dir
@@ -53,8 +54,9 @@ class Agent:
         self.retries = retries
         self._owns = owns_executor
         self._site: Any = None
-        # The task runner hands in its own trace; API runs start one.
+        # The task runner hands in its own trace (and writes its report); API runs start one.
         self._writer = writer
+        self._hands_in = writer is not None
         if writer is not None:
             self.trace = writer.trace
         else:
@@ -324,6 +326,8 @@ class Agent:
         self.trace.blocked_requests = list(getattr(self.executor, "blocked", []))
         if self._writer is not None:
             self._writer.write()
+            if self._writer.trace is self.trace and not self._hands_in:
+                try_write_report(self._writer.run_dir)
         if self._owns:
             self.executor.close()
         if self._site is not None:

@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="run task files in N parallel processes"
     )
     run.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
+    run.add_argument("--open", action="store_true", help="open the report in a web browser")
+
+    report = sub.add_parser("report", help="rebuild a run's report.html from its trace")
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    report.add_argument("--open", action="store_true", help="open it in a web browser")
 
     locate = sub.add_parser("locate", help="find a described element in an image (pixels only)")
     locate.add_argument("image", type=Path)
@@ -126,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "locate":
             return _locate(args, console)
+        if args.command == "report":
+            return _report(args, console)
         return _run(args, console, errors)
     except KeyboardInterrupt:
         errors.print("[yellow]interrupted[/]")
@@ -228,7 +235,39 @@ def _run(args: Any, console: Console, errors: Console) -> int:
         for name, value in trace.outputs.items():
             console.print(f"  extracted {escape(name)!s}: {escape(repr(value))}")
         console.print(f"  trace: {path}")
+        report = path.parent / "report.html"
+        if report.exists():
+            console.print(f"  report: {report}")
+            if args.open:
+                _open(report)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _report(args: Any, console: Console) -> int:
+    from pydantic import ValidationError
+
+    from agent.report import write_report
+
+    if not (args.run_dir / "trace.json").is_file():
+        raise UserError(
+            f"{args.run_dir}: no trace.json here (give a run folder, e.g. runs/NAME-DATE)"
+        )
+    try:
+        path = write_report(args.run_dir)
+    except ValidationError as exc:
+        raise UserError(
+            f"{args.run_dir / 'trace.json'}: not a gui-agent trace ({exc.errors()[0]['msg']})"
+        ) from None
+    console.print(f"report: {path}")
+    if args.open:
+        _open(path)
+    return EXIT_OK
+
+
+def _open(path: Path) -> None:
+    import webbrowser
+
+    webbrowser.open(path.resolve().as_uri())
 
 
 def _run_parallel(args: Any, paths: list[Path], console: Console) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 from actions.base import Executor
 from agent.errors import AgentError, UsageError, UserError
 from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner
+from agent.report import try_write_report
 from agent.task import BrowserTarget, describe, step_args
 from agent.taskfile import LoadedTask
 from agent.trace import RunStatus, StepRecord, Trace, TraceWriter, new_run_dir
@@ -148,6 +149,7 @@ def run_task(
         trace.ended = datetime.now().isoformat(timespec="seconds")
         trace.duration_ms = round((time.monotonic() - started) * 1000, 1)
         writer.write()
+        try_write_report(writer.run_dir)
     return trace, writer.path
 
 
