@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     locate.add_argument("--scale", type=float, default=1.0, help="image pixels per screen pixel")
 
     sub.add_parser("schema", help="print the JSON Schema of task files")
+
+    serve = sub.add_parser("serve", help="the REST API and web page for grounding and runs")
+    serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--token", help="required off loopback (or GUI_AGENT_TOKEN)")
+    serve.add_argument("--runs", type=Path, default=Path("runs"), help="the runs to list")
+    _engine_options(serve)
     return parser
 
 
@@ -133,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             return _locate(args, console)
         if args.command == "report":
             return _report(args, console)
+        if args.command == "serve":
+            return _serve(args, console)
         return _run(args, console, errors)
     except KeyboardInterrupt:
         errors.print("[yellow]interrupted[/]")
@@ -261,6 +270,31 @@ def _report(args: Any, console: Console) -> int:
     console.print(f"report: {path}")
     if args.open:
         _open(path)
+    return EXIT_OK
+
+
+def _serve(args: Any, console: Console) -> int:
+    import os
+
+    from agent.engines import EngineSettings, make_engine
+    from agent.server import create_app
+
+    token = args.token or os.environ.get("GUI_AGENT_TOKEN")
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not token:
+        raise UserError(
+            f"--host {args.host} exposes the server beyond this machine: give --token "
+            "(or GUI_AGENT_TOKEN) so that requests need Authorization: Bearer <token>"
+        )
+    settings = EngineSettings.resolve({**_cli_settings(args), "pixels_only": True})
+    app = create_app(make_engine(settings=settings), runs_dir=args.runs, token=token)
+    try:
+        import uvicorn
+    except ImportError:
+        raise UserError(
+            "agent serve needs the 'server' extra: pip install 'gui-agent[server]'"
+        ) from None
+    console.print(f"serving on http://{args.host}:{args.port}/ (API docs: /docs)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SERVE=0
 [ "${1:-}" = "--serve" ] && SERVE=1
 
-EXTRAS="${GUI_AGENT_EXTRAS:-ocr,qwen,test}"
+EXTRAS="${GUI_AGENT_EXTRAS:-ocr,qwen,server,test}"
 # The CPU build of torch (a bare `torch` would pull a multi-GB CUDA build); set GUI_AGENT_TORCH
 # to another requirement (or to "" to skip) for a GPU machine.
 TORCH="${GUI_AGENT_TORCH-torch==2.13.0}"

@@ -1,6 +1,7 @@
-"""Make docs/report.png: the report of a real failing run, as the README shows it.
+"""Make docs/report.png (the report of a real failing run) and docs/serve.png (agent serve's
+page finding "Sign in" on a screenshot), as the README shows them.
 
-.venv/bin/python docs/report_screenshot.py
+Run: .venv/bin/python docs/screenshots.py
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,10 +44,43 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         page.goto((trace_path.parent / "report.html").as_uri())
         page.keyboard.press("k")  # show the step before the failing one: the click on Sign in
-        out = ROOT / "docs" / "report.png"
-        page.screenshot(path=str(out))
+        page.screenshot(path=str(ROOT / "docs" / "report.png"))
+        serve(page, trace_path.parent.parent, trace_path.parent / "step-003.jpg")
         browser.close()
-    print(f"wrote {out}")
+    print("wrote docs/report.png and docs/serve.png")
+
+
+def serve(page: Any, runs: Path, shot: Path) -> None:
+    """Start agent serve on a free port, find "Sign in" on a screenshot, capture the page."""
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "serve", "--port", str(port), "--runs", str(runs)],
+        cwd=ROOT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.set_input_files("#file", str(shot))
+        page.fill("#prompt", "Sign in")
+        page.click("#find")
+        page.wait_for_selector(".box")
+        page.wait_for_selector("#runs a")
+        page.screenshot(path=str(ROOT / "docs" / "serve.png"))
+    finally:
+        server.terminate()
+        server.wait()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,260 @@
+"""``agent serve``: grounding over HTTP (REST with OpenAPI docs) and a small web page.
+
+- ``POST /api/v1/infer`` ``{"prompt", "image"}``: every interactive element when the prompt
+  asks for them, else the described one.
+- ``POST /api/v1/locate`` ``{"description", "image"}``: one element, or 404.
+- ``POST /api/v1/capture`` ``{"url"}``: a screenshot of a page, taken by the server.
+- ``GET /api/v1/runs``, ``GET /api/v1/runs/{id}`` (its trace), ``GET /runs/{id}/...`` (its
+  report and screenshots), ``GET /healthz``, ``GET /docs`` (OpenAPI).
+
+The engine loads once, in the background, and is shared; calls into it are serialised. Bound to
+127.0.0.1 by default; any other address needs a token (``Authorization: Bearer``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+import threading
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+try:  # FastAPI resolves the handlers' annotations from this module's names
+    from fastapi import Depends, FastAPI, HTTPException, Request
+    from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+except ImportError:  # pragma: no cover - the 'server' extra is missing; create_app says so
+    FastAPI = None  # type: ignore[assignment,misc]
+
+from agent.errors import AgentError, MissingDependency
+from perception.elements import Element
+from perception.engine import Engine
+from perception.screen import Screenshot
+
+log = logging.getLogger(__name__)
+
+MAX_IMAGE_BYTES = 20_000_000
+"""The largest image accepted (decoded), 20 MB."""
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+_ALL = re.compile(r"\b(all|every|each|list)\b", re.IGNORECASE)
+
+
+class InferRequest(BaseModel):
+    """A screenshot and an instruction."""
+
+    prompt: str = Field(default="", max_length=2000, description="What to find; empty: everything.")
+    image: str = Field(description="A base64 PNG or JPEG (a data URL is fine too).")
+
+
+class LocateRequest(BaseModel):
+    """A screenshot and one description."""
+
+    description: str = Field(min_length=1, max_length=2000)
+    image: str = Field(description="A base64 PNG or JPEG (a data URL is fine too).")
+
+
+class CaptureRequest(BaseModel):
+    """A page for the server to open and capture."""
+
+    url: str = Field(pattern=r"^https?://", max_length=4000)
+    width: int = Field(default=1280, ge=200, le=3840)
+    height: int = Field(default=800, ge=200, le=2160)
+
+
+class EngineHolder:
+    """Loads the engine once in the background and serialises calls into it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.state = "loading"
+        self.lock = threading.Lock()
+        threading.Thread(target=self._load, daemon=True).start()
+
+    def _load(self) -> None:
+        model = getattr(self.engine, "vlm", None) or self.engine
+        try:
+            load = getattr(model, "load", None)
+            if load is not None:
+                load()
+            self.state = "ready"
+        except Exception as exc:  # noqa: BLE001 - reported by /healthz and every call
+            log.exception("the engine failed to load")
+            self.state = f"error: {exc}"
+
+
+def element_json(element: Element) -> dict[str, Any]:
+    """The API's shape of an element."""
+    x, y = element.point
+    return {
+        "box": element.box.as_list(),
+        "point": [round(x, 1), round(y, 1)],
+        "label": element.text,
+        "type": element.role,
+        "purpose": element.purpose or "",
+        "confidence": round(element.confidence, 3),
+    }
+
+
+def decode_image(data: str) -> Screenshot:
+    """A base64 PNG/JPEG (or data URL) -> Screenshot; ValueError with the reason otherwise."""
+    if data.startswith("data:"):
+        data = data.split(",", 1)[-1]
+    if len(data) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+        raise OverflowError(f"image larger than {MAX_IMAGE_BYTES // 1_000_000} MB")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("image is not base64") from None
+    try:
+        return Screenshot.from_bytes(raw, source="upload")
+    except Exception:  # noqa: BLE001 - PIL raises many kinds for junk
+        raise ValueError("image is not a PNG or JPEG") from None
+
+
+def create_app(engine: Engine, *, runs_dir: Path, token: str | None = None) -> Any:
+    """The FastAPI application."""
+    if FastAPI is None:
+        raise MissingDependency(
+            "agent serve needs the 'server' extra: pip install 'gui-agent[server]'"
+        )
+
+    holder = EngineHolder(engine)
+    app = FastAPI(title="gui-agent", version="0.1.0", description=__doc__)
+    runs_dir = runs_dir.resolve()
+
+    def authorised(request: Request) -> None:
+        if token and request.headers.get("authorization") != f"Bearer {token}":
+            raise HTTPException(401, "a token is required: Authorization: Bearer <token>")
+
+    def ready() -> Engine:
+        if holder.state != "ready":
+            raise HTTPException(503, f"the engine is {holder.state}")
+        return holder.engine
+
+    def screenshot(data: str) -> Screenshot:
+        try:
+            return decode_image(data)
+        except OverflowError as exc:
+            raise HTTPException(413, str(exc)) from None
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+
+    def run_dir(run_id: str) -> Path:
+        folder = (runs_dir / run_id).resolve() if _RUN_ID.match(run_id) else None
+        if folder is None or folder.parent != runs_dir or not (folder / "trace.json").is_file():
+            raise HTTPException(404, f"no run {run_id!r}")
+        return folder
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """Liveness, and the engine's state (loading, ready, error)."""
+        return {"status": "ok", "engine": holder.engine.name, "state": holder.state}
+
+    @app.post("/api/v1/infer", dependencies=[Depends(authorised)])
+    def infer(body: InferRequest) -> dict[str, Any]:
+        """Every interactive element (prompt empty or asking for all), or the described one."""
+        engine = ready()
+        shot = screenshot(body.image)
+        started = time.perf_counter()
+        with holder.lock:
+            try:
+                if not body.prompt.strip() or _ALL.search(body.prompt):
+                    found = engine.elements(shot)
+                else:
+                    element = engine.locate(shot, body.prompt).element
+                    found = [element] if element else []
+            except AgentError as exc:
+                raise HTTPException(422, str(exc)) from None
+        return {
+            "elements": [element_json(e) for e in found],
+            "engine": engine.name,
+            "ms": round((time.perf_counter() - started) * 1000),
+        }
+
+    @app.post("/api/v1/locate", dependencies=[Depends(authorised)])
+    def locate(body: LocateRequest) -> dict[str, Any]:
+        """The described element, or 404 when nothing matches."""
+        engine = ready()
+        shot = screenshot(body.image)
+        started = time.perf_counter()
+        with holder.lock:
+            try:
+                element = engine.locate(shot, body.description).element
+            except AgentError as exc:
+                raise HTTPException(422, str(exc)) from None
+        if element is None:
+            raise HTTPException(404, f"nothing matches {body.description!r}")
+        return {**element_json(element), "engine": engine.name,
+                "ms": round((time.perf_counter() - started) * 1000)}  # fmt: skip
+
+    @app.post("/api/v1/capture", dependencies=[Depends(authorised)])
+    def capture(body: CaptureRequest) -> dict[str, Any]:
+        """Open the URL in a fresh headless Chromium and return its screenshot (base64 PNG)."""
+        from actions.playwright import PlaywrightExecutor
+
+        executor = PlaywrightExecutor.launch(viewport=(body.width, body.height), timeout_s=20)
+        try:
+            executor.page.goto(body.url, wait_until="load")
+            data = executor.page.screenshot(type="png")
+        except Exception as exc:  # noqa: BLE001 - Playwright's message names the cause
+            raise HTTPException(
+                502, f"cannot open {body.url}: {str(exc).splitlines()[0]}"
+            ) from None
+        finally:
+            executor.close()
+        return {"image": base64.b64encode(data).decode("ascii")}
+
+    @app.get("/api/v1/runs", dependencies=[Depends(authorised)])
+    def runs() -> list[dict[str, Any]]:
+        """Recent runs, newest first."""
+        import json
+
+        out = []
+        folders = [p for p in runs_dir.glob("*/trace.json")] if runs_dir.is_dir() else []
+        for trace in sorted(folders, key=lambda p: p.stat().st_mtime, reverse=True)[:200]:
+            try:
+                data = json.loads(trace.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            name = trace.parent.name
+            out.append(
+                {
+                    "id": name,
+                    "task": data.get("task"),
+                    "status": data.get("status"),
+                    "started": data.get("started"),
+                    "steps": len(data.get("steps", [])),
+                    "report": f"/runs/{name}/report.html",
+                }
+            )
+        return out
+
+    @app.get("/api/v1/runs/{run_id}", dependencies=[Depends(authorised)])
+    def run(run_id: str) -> JSONResponse:
+        """A run's trace."""
+        import json
+
+        return JSONResponse(
+            json.loads((run_dir(run_id) / "trace.json").read_text(encoding="utf-8"))
+        )
+
+    @app.get("/runs/{run_id}/{name}", dependencies=[Depends(authorised)])
+    def run_file(run_id: str, name: str) -> FileResponse:
+        """A run's report or screenshot."""
+        if not re.fullmatch(r"report\.html|step-\d{3,5}\.jpg", name):
+            raise HTTPException(404, f"no file {name!r}")
+        path = run_dir(run_id) / name
+        if not path.is_file():
+            raise HTTPException(404, f"no file {name!r}")
+        return FileResponse(path)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        return (resources.files("agent") / "web" / "index.html").read_text(encoding="utf-8")
+
+    return app

@@ -1,0 +1,190 @@
+"""`agent serve`: the REST API over real HTTP on 127.0.0.1, and its web page in real Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.server import create_app
+from perception.offline import OfflineEngine
+from tests.conftest import ROOT, TASKS
+
+TOKEN = "t0ken-for-tests"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A runs folder with one real run of the login example."""
+    folder = tmp_path_factory.mktemp("runs")
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "run", str(TASKS / "login.yaml"), "--out", str(folder)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def _serve(app: Any) -> Iterator[str]:
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(runs_dir: Path) -> Iterator[str]:
+    yield from _serve(create_app(OfflineEngine(use_dom=False), runs_dir=runs_dir))
+
+
+@pytest.fixture(scope="module")
+def guarded(runs_dir: Path) -> Iterator[str]:
+    yield from _serve(create_app(OfflineEngine(use_dom=False), runs_dir=runs_dir, token=TOKEN))
+
+
+def call(url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            raw = response.read()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        raw, status = exc.read(), exc.code
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def login_png(runs_dir: Path) -> str:
+    (shot,) = sorted(runs_dir.glob("*/step-004.jpg"))  # the login form before Sign in is clicked
+    return base64.b64encode(shot.read_bytes()).decode()
+
+
+def test_locate_and_infer_find_sign_in(
+    server: str, login_png: str, make_executor: Any, site: Any
+) -> None:
+    status, element = call(
+        f"{server}/api/v1/locate", {"description": "Sign in", "image": login_png}
+    )
+    assert status == 200, element
+    executor = make_executor(viewport=(1280, 800))  # as the example task's viewport
+    executor.page.goto(site.url_for("tasks/sites/login.html"))
+    truth = executor.page.get_by_role("button", name="Sign in").bounding_box()
+    x, y = element["point"]
+    assert truth["x"] <= x <= truth["x"] + truth["width"]
+    assert truth["y"] <= y <= truth["y"] + truth["height"]
+    assert set(element) >= {"box", "label", "type", "purpose", "confidence", "engine", "ms"}
+    status, found = call(
+        f"{server}/api/v1/infer", {"prompt": "list every element", "image": login_png}
+    )
+    assert status == 200 and len(found["elements"]) >= 5
+    assert {"Username", "Password"} <= {e["label"] for e in found["elements"]}
+
+
+def test_error_paths(server: str, guarded: str, login_png: str) -> None:
+    assert (
+        call(f"{server}/api/v1/locate", {"description": "Quantum flux", "image": login_png})[0]
+        == 404
+    )
+    assert (
+        call(f"{server}/api/v1/locate", {"description": "x", "image": "bm90IGFuIGltYWdl"})[0] == 400
+    )
+    assert call(f"{server}/api/v1/locate", {"description": "x", "image": "%%%"})[0] == 400
+    huge = "A" * (30_000_000)
+    assert call(f"{server}/api/v1/locate", {"description": "x", "image": huge})[0] == 413
+    assert call(f"{server}/api/v1/runs/no-such-run")[0] == 404
+    for attempt in ("..", "..%2F..%2Fetc%2Fpasswd", "%2E%2E", ".hidden"):
+        assert call(f"{server}/api/v1/runs/{attempt}")[0] == 404
+    assert call(f"{guarded}/api/v1/runs")[0] == 401
+    assert call(f"{guarded}/api/v1/runs", token="wrong")[0] == 401
+    assert call(f"{guarded}/api/v1/runs", token=TOKEN)[0] == 200
+    assert call(f"{guarded}/healthz")[1]["state"] == "ready"
+
+
+def test_runs_and_their_traces_and_reports(server: str) -> None:
+    status, runs = call(f"{server}/api/v1/runs")
+    assert status == 200 and runs[0]["task"] == "Log in to the demo shop"
+    status, trace = call(f"{server}/api/v1/runs/{runs[0]['id']}")
+    assert status == 200 and trace["status"] == "passed"
+    with urllib.request.urlopen(server + runs[0]["report"], timeout=10) as response:
+        assert b"Log in to the demo shop" in response.read()
+    assert call(f"{server}/runs/{runs[0]['id']}/trace.json")[0] == 404  # only reports, screenshots
+
+
+def test_openapi_docs(server: str) -> None:
+    status, spec = call(f"{server}/openapi.json")
+    assert status == 200 and "/api/v1/infer" in spec["paths"] and "/api/v1/locate" in spec["paths"]
+
+
+def test_binding_beyond_loopback_needs_a_token() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "serve", "--host", "0.0.0.0", "--port", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and "--token" in result.stderr
+
+
+def test_the_web_page_draws_the_boxes(
+    server: str, runs_dir: Path, executor: Any, tmp_path: Path
+) -> None:
+    (shot,) = sorted(runs_dir.glob("*/step-004.jpg"))
+    image = tmp_path / "login.jpg"
+    shutil.copy(shot, image)
+    page = executor.page
+    page.goto(server + "/")
+    page.set_input_files("#file", str(image))
+    page.wait_for_selector("#shot")
+    page.fill("#prompt", "Sign in")
+    page.click("#find")
+    page.wait_for_selector(".box")
+    boxes = page.locator(".box")
+    assert boxes.count() == 1 and boxes.first.get_attribute("data-label") == "Sign in"
+    assert "Sign in" in page.locator("#elements").inner_text()
+    page.wait_for_selector("#runs a")
+    assert "Log in to the demo shop" in page.locator("#runs").inner_text()
+    assert "offline: ready" in page.locator("#state").inner_text()
+
+
+def test_the_server_captures_a_url(server: str, site: Any) -> None:
+    from perception.screen import Screenshot
+
+    status, body = call(
+        f"{server}/api/v1/capture",
+        {"url": site.url_for("tasks/sites/login.html"), "width": 800, "height": 600},
+    )
+    assert status == 200, body
+    shot = Screenshot.from_bytes(base64.b64decode(body["image"]))
+    assert shot.size == (800, 600)
+    assert call(f"{server}/api/v1/capture", {"url": "file:///etc/passwd"})[0] == 422
