@@ -16,6 +16,7 @@ from typing_extensions import assert_never
 
 from actions.base import PageState
 from actions.browser_launch import CHROMIUM_ARGS, find_chromium
+from actions.retry import transient_retrying
 from actions.schema import (
     Action,
     Click,
@@ -242,12 +243,15 @@ class PlaywrightExecutor:
 
     def capture(self) -> Screenshot:
         """A PNG of the viewport at device resolution, once the page has loaded."""
-        try:
-            # A click may have started a navigation: capture the new page, not a blank one.
-            self._page.wait_for_load_state("load", timeout=10_000)
-        except Exception:  # noqa: BLE001 - a page that never finishes loading is still shown
-            log.debug("page still loading; capturing it as it is")
-        data = self._page.screenshot(type="png")
+        for attempt in transient_retrying():
+            with attempt:
+                try:
+                    # A click may have started a navigation: capture the new page.
+                    self._page.wait_for_load_state("load", timeout=10_000)
+                except Exception:  # noqa: BLE001 - a page still loading is shown as it is
+                    log.debug("page still loading; capturing it as it is")
+                # Chromium refuses a capture while the page is being replaced: try again.
+                data = self._page.screenshot(type="png")
         shot = Screenshot.from_bytes(data, source=self._page.url)
         viewport = self._page.viewport_size
         scale = shot.size[0] / viewport["width"] if viewport else self.device_scale_factor

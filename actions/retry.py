@@ -57,3 +57,15 @@ def http_retrying(
         before_sleep=before_sleep_log(log, logging.WARNING),
         reraise=True,
     )
+
+
+def transient_retrying(*, attempts: int = 5, wait_s: float = 0.2) -> Retrying:
+    """Retry a browser call that fails while a page is being replaced (a screenshot taken
+    mid-navigation): a few quick tries, then the error."""
+    return Retrying(
+        stop=stop_after_attempt(attempts),
+        retry=retry_if_exception_type(Exception),
+        wait=wait_fixed(wait_s),
+        before_sleep=before_sleep_log(log, logging.DEBUG),
+        reraise=True,
+    )
