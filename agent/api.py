@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, overload
@@ -19,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from agent.errors import AgentError, ElementNotFound, StepFailed, UsageError
 from agent.report import try_write_report
 from agent.runner import execute_step
+from agent.secrets import Secrets
 from agent.task import STEP_MODELS, describe, step_args
 from agent.trace import StepRecord, Trace, TraceWriter, new_run_dir
 from agent.values import Kind, convert
@@ -47,12 +49,14 @@ class Agent:
         retries: int = 2,
         owns_executor: bool = False,
         writer: TraceWriter | None = None,
+        secrets: Mapping[str, str] | Secrets | None = None,
     ) -> None:
         self.executor = executor
         self.engine = engine
         self.timeout = timeout
         self.retries = retries
         self._owns = owns_executor
+        self.secrets = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
         self._site: Any = None
         # The task runner hands in its own trace (and writes its report); API runs start one.
         self._writer = writer
@@ -62,7 +66,9 @@ class Agent:
         else:
             self.trace = Trace(task=name, engine=engine.name)
             if trace_dir is not None:
-                self._writer = TraceWriter(new_run_dir(Path(trace_dir), name), self.trace)
+                self._writer = TraceWriter(
+                    new_run_dir(Path(trace_dir), name), self.trace, secrets=self.secrets
+                )
                 self._writer.write()
 
     # -- construction --------------------------------------------------------------------------
@@ -156,7 +162,12 @@ class Agent:
         shot, cause = execute_step(
             step, record, executor=self.executor, engine=self.engine, task_timeout=self.timeout,
             retries=self.retries, base_url=page.url if page is not None else "",
+            secrets=self.secrets,
         )  # fmt: skip
+        if self.secrets:  # an error may quote a field's content: nothing shown holds a value
+            masked = StepRecord.model_validate(self.secrets.mask(record.model_dump(mode="json")))
+            for key in StepRecord.model_fields:
+                setattr(record, key, getattr(masked, key))
         if record.status == "passed" and verb == "extract":
             self.trace.outputs[args.what] = record.output  # type: ignore[attr-defined]
         if self._writer is not None:

@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
     run.add_argument("--open", action="store_true", help="open the report in a web browser")
+    run.add_argument(
+        "--env-file",
+        type=Path,
+        help="NAME=value lines for ${NAME} and secrets (beside the environment)",
+    )
 
     report = sub.add_parser("report", help="rebuild a run's report.html from its trace")
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
@@ -126,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``agent`` console script."""
     args = _parser().parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for package in ("agent", "actions", "perception"):  # -v is about us, not PIL or urllib3
+        logging.getLogger(package).setLevel(level)
     # soft_wrap: paths and messages stay on one line, whatever the terminal width (greppable).
     console = Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -175,15 +182,21 @@ def _locate(args: Any, console: Console) -> int:
 
 
 def _run(args: Any, console: Console, errors: Console) -> int:
+    import os
+
     from agent.runner import run_task, unsupported
+    from agent.secrets import read_env_file
     from agent.taskfile import LoadedTask, load_task
     from agent.trace import StepRecord
 
+    env = dict(os.environ)
+    if args.env_file:
+        env.update(read_env_file(args.env_file))
     loaded: list[LoadedTask] = []
     problems: list[str] = []
     for path in args.tasks:  # every file is checked before any browser starts
         try:
-            task = load_task(path)
+            task = load_task(path, env=env)
         except TaskFileError as exc:
             problems.extend(exc.problems)
             continue
@@ -313,6 +326,7 @@ def _run_parallel(args: Any, paths: list[Path], console: Console) -> int:
             options += ["--" + key.replace("_", "-"), str(value)]
     options += ["--headed"] if args.headed else []
     options += ["--cdp", args.cdp] if args.cdp else []
+    options += ["--env-file", str(args.env_file)] if args.env_file else []
     console.print(f"[bold]{len(paths)} task files[/] on {args.workers} workers")
 
     def done(result: TaskResult) -> None:

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urljoin
 
@@ -35,6 +35,7 @@ from agent.errors import (
     UserError,
     VerificationFailed,
 )
+from agent.secrets import Secrets
 from agent.task import (
     ExtractArgs,
     GoalArgs,
@@ -72,6 +73,7 @@ class StepContext:
     timeout_s: float
     retries: int
     base_url: str = ""
+    secrets: Secrets = field(default_factory=Secrets)
 
 
 class StepRunner:
@@ -157,6 +159,9 @@ class StepRunner:
     def act(self, action: Action) -> None:
         """Perform an action and record it."""
         self.record.action = ACTION_ADAPTER.dump_python(action, mode="json", exclude_none=True)
+        if isinstance(action, TypeText) and self.ctx.secrets.uses(action.text):
+            # The trace keeps the placeholder; only the executor sees the value.
+            action = action.model_copy(update={"text": self.ctx.secrets.reveal(action.text)})
         with self._timed("act"):
             self.ctx.executor.perform(action)
 
@@ -282,7 +287,8 @@ class StepRunner:
         with self._timed("verify"):
             value = self.ctx.executor.value_at(action)
         if value is not None:
-            ok = value == args.text if args.clear else value.endswith(args.text)
+            typed = self.ctx.secrets.reveal(args.text)
+            ok = value == typed if args.clear else value.endswith(typed)
             if not ok:
                 raise VerificationFailed(f"the field holds {value!r} after typing {args.text!r}")
         if args.submit:

@@ -14,6 +14,7 @@ from actions.base import Executor
 from agent.errors import AgentError, UsageError, UserError
 from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner
 from agent.report import try_write_report
+from agent.secrets import MaskingFilter, Secrets
 from agent.task import BrowserTarget, describe, step_args
 from agent.taskfile import LoadedTask
 from agent.trace import RunStatus, StepRecord, Trace, TraceWriter, new_run_dir
@@ -99,7 +100,11 @@ def run_task(
     task = loaded.task
     run_dir = new_run_dir(out, task.name)
     trace = Trace(task=task.name, file=str(loaded.path), engine=engine.name)
-    writer = TraceWriter(run_dir, trace)
+    writer = TraceWriter(run_dir, trace, secrets=loaded.secrets)
+    masking = MaskingFilter(loaded.secrets)
+    handlers = logging.getLogger().handlers
+    for handler in handlers:  # every log line of the run, from any logger, is masked
+        handler.addFilter(masking)
     for index, step in enumerate(task.steps):
         verb, args = step_args(step)
         trace.steps.append(StepRecord(index=index, verb=verb, target=describe(verb, args)))
@@ -150,6 +155,8 @@ def run_task(
         trace.duration_ms = round((time.monotonic() - started) * 1000, 1)
         writer.write()
         try_write_report(writer.run_dir)
+        for handler in handlers:
+            handler.removeFilter(masking)
     return trace, writer.path
 
 
@@ -173,7 +180,10 @@ def _run_steps(
     from agent.api import Agent
 
     task, trace = loaded.task, writer.trace
-    agent = Agent(executor, engine, writer=writer, timeout=task.timeout, retries=task.retries)
+    agent = Agent(
+        executor, engine, writer=writer, timeout=task.timeout, retries=task.retries,
+        secrets=loaded.secrets,
+    )  # fmt: skip
     for step, record in zip(task.steps, trace.steps, strict=True):
         if on_step_start:
             on_step_start(record)
@@ -198,6 +208,7 @@ def execute_step(
     task_timeout: float = 15.0,
     retries: int = 2,
     base_url: str = "",
+    secrets: Secrets | None = None,
 ) -> tuple[Screenshot | None, AgentError | None]:
     """Run one validated step, filling ``record``.
 
@@ -217,6 +228,7 @@ def execute_step(
             timeout_s=timeout,
             retries=retries,
             base_url=base_url,
+            secrets=secrets or Secrets(),
         )
     )
     record.status = "running"

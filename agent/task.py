@@ -255,6 +255,11 @@ class Task(_Strict):
     allowed_domains: list[str] | None = Field(
         default=None, description="Hosts the browser may load (127.0.0.1 always)."
     )
+    secrets: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] | None = Field(
+        default=None,
+        description="Environment variables used as ${NAME} whose values are typed but never "
+        "shown: not in traces, reports, logs, prompts or the console.",
+    )
     engine: Literal["auto", "offline", "qwen3vl", "openai"] | None = Field(
         default=None, description="The engine (the command line's --engine wins)."
     )

@@ -10,7 +10,7 @@ import difflib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from agent.errors import TaskFileError
+from agent.secrets import Secrets
 from agent.task import VERBS, Task
 
 _ENV = re.compile(r"\$(\$)?\{([^}]*)\}")
@@ -35,11 +36,13 @@ class LoadedTask:
         task: The validated task.
         path: The task file.
         marks: ``(line, column)`` (1-based) of every key and list item, by its path.
+        secrets: The declared secrets' values (the steps keep their ``${NAME}`` placeholders).
     """
 
     task: Task
     path: Path
     marks: dict[Path_, tuple[int, int]]
+    secrets: Secrets = field(default_factory=Secrets)
 
     def where(self, *path: str | int) -> str:
         """``file:line:col`` of the deepest known part of ``path``."""
@@ -64,9 +67,10 @@ def _dotted(path: Path_) -> str:
 class _Reader:
     """Builds plain data from YAML nodes, recording marks and expanding ``${NAME}``."""
 
-    def __init__(self, file: Path, env: Mapping[str, str]) -> None:
+    def __init__(self, file: Path, env: Mapping[str, str], secret_names: set[str]) -> None:
         self.file = file
         self.env = env
+        self.secret_names = secret_names
         self.marks: dict[Path_, tuple[int, int]] = {}
         self.value_marks: dict[Path_, tuple[int, int]] = {}
         self.problems: list[str] = []
@@ -121,8 +125,11 @@ class _Reader:
                 self._problem(path, f"${{{name}}} is not a valid variable name")
                 return match.group(0)
             if name not in self.env:
-                self._problem(path, f"environment variable {name} is not set (used as ${{{name}}})")
+                what = "secret" if name in self.secret_names else "environment variable"
+                self._problem(path, f"{what} {name} is not set (used as ${{{name}}})")
                 return match.group(0)
+            if name in self.secret_names:
+                return match.group(0)  # the value goes in only when it is typed
             return self.env[name]
 
         return _ENV.sub(replace, text)
@@ -144,12 +151,14 @@ def load_task(path: str | Path, *, env: Mapping[str, str] | None = None) -> Load
         raise TaskFileError([f"{file}: not UTF-8 text (byte {exc.start})"]) from None
     except OSError as exc:
         raise TaskFileError([f"{file}: cannot read it: {exc.strerror or exc}"]) from None
-    reader = _Reader(file, os.environ if env is None else env)
+    environment = os.environ if env is None else env
+    reader = _Reader(file, environment, set())
     try:
         loader = yaml.SafeLoader(text)
         reader.loader = loader
         try:
             node = loader.get_single_node()
+            reader.secret_names = _secret_names(node)
             data = reader.build(node, ()) if node is not None else None
         finally:
             loader.dispose()
@@ -181,7 +190,19 @@ def load_task(path: str | Path, *, env: Mapping[str, str] | None = None) -> Load
     _check_targets(data, reader)
     if reader.problems or task is None:
         raise TaskFileError(reader.problems[:_MAX_PROBLEMS])
-    return LoadedTask(task=task, path=file, marks=reader.marks)
+    secrets = Secrets({n: environment[n] for n in task.secrets or [] if n in environment})
+    return LoadedTask(task=task, path=file, marks=reader.marks, secrets=secrets)
+
+
+def _secret_names(node: yaml.Node | None) -> set[str]:
+    """The names under a top-level ``secrets:`` list, read before anything is expanded."""
+    if not isinstance(node, yaml.MappingNode):
+        return set()
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "secrets":
+            if isinstance(value, yaml.SequenceNode):
+                return {str(v.value) for v in value.value if isinstance(v, yaml.ScalarNode)}
+    return set()
 
 
 def _check_steps(data: dict[str, Any], reader: _Reader) -> set[Path_]:

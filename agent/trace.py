@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agent.secrets import Secrets
 from perception.screen import Screenshot
 
 StepStatus = Literal["pending", "running", "passed", "failed", "error", "skipped"]
@@ -97,11 +98,17 @@ def new_run_dir(out: Path, task_name: str) -> Path:
 
 
 class TraceWriter:
-    """Keeps a run's folder: ``trace.json`` and one JPEG per step."""
+    """Keeps a run's folder: ``trace.json`` and one JPEG per step.
 
-    def __init__(self, run_dir: Path, trace: Trace) -> None:
+    With secrets, their values are masked in everything written, and a field a secret was
+    typed into is blacked out in every later screenshot.
+    """
+
+    def __init__(self, run_dir: Path, trace: Trace, *, secrets: Secrets | None = None) -> None:
         self.run_dir = run_dir
         self.trace = trace
+        self.secrets = secrets or Secrets()
+        self._masks: list[list[float]] = []
 
     @property
     def path(self) -> Path:
@@ -111,15 +118,25 @@ class TraceWriter:
     def save_screenshot(self, record: StepRecord, shot: Screenshot) -> None:
         """Keep the step's last capture beside the trace."""
         name = f"step-{record.index + 1:03d}.jpg"
-        shot.save_jpeg(self.run_dir / name)
+        action = record.action or {}
+        if record.element and self.secrets.uses(str(action.get("text", ""))):
+            self._masks.append(record.element["box"])
+        if self._masks:
+            from PIL import ImageDraw
+
+            image = shot.image.copy()
+            draw = ImageDraw.Draw(image)
+            for box in self._masks:
+                draw.rectangle(box, fill=(0, 0, 0))
+            image.save(self.run_dir / name, format="JPEG", quality=75)
+        else:
+            shot.save_jpeg(self.run_dir / name)
         record.screenshot = name
 
     def write(self) -> Path:
         """Write the trace atomically (a crash mid-write leaves the previous version)."""
         tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(
-            json.dumps(self.trace.model_dump(mode="json"), indent=2, ensure_ascii=False),
-            encoding="utf-8",
-        )
+        data = self.secrets.mask(self.trace.model_dump(mode="json"))
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.path)
         return self.path

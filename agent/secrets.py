@@ -1,0 +1,105 @@
+"""Secrets: declared names whose values are typed but never shown.
+
+A task declares ``secrets: [SHOP_PASSWORD]`` and writes ``${SHOP_PASSWORD}``; the placeholder
+stays in the step (so models, traces, reports and logs only ever see the placeholder), and the
+value is put in at the last moment, when the executor types. Anything that might still echo a
+value (an error quoting a field's content) is masked back to its placeholder.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from agent.errors import UserError
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Secrets:
+    """Values by name; :meth:`reveal` puts them in, :meth:`mask` takes them out."""
+
+    def __init__(self, values: Mapping[str, str] | None = None) -> None:
+        self.values = {k: v for k, v in (values or {}).items() if v}
+        for name in self.values:
+            if not _NAME.match(name):
+                raise UserError(f"secret name {name!r}: use letters, digits and _")
+
+    @classmethod
+    def from_env(cls, names: Iterable[str], env: Mapping[str, str]) -> Secrets:
+        """The declared names' values from the environment (or a .env file's mapping)."""
+        missing = [n for n in names if not env.get(n)]
+        if missing:
+            raise UserError(f"secret {', '.join(missing)} is not set (environment or --env-file)")
+        return cls({n: env[n] for n in names})
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def placeholder(self, name: str) -> str:
+        """How a secret appears wherever it is shown: ``${NAME}``."""
+        return "${" + name + "}"
+
+    def reveal(self, text: str) -> str:
+        """The text with each ``${NAME}`` replaced by its value (only at the executor)."""
+        for name, value in self.values.items():
+            text = text.replace(self.placeholder(name), value)
+        return text
+
+    def uses(self, text: str) -> bool:
+        """Whether the text holds a secret's placeholder."""
+        return any(self.placeholder(name) in text for name in self.values)
+
+    def mask(self, value: Any) -> Any:
+        """Strings, lists and dicts with every secret value replaced by its placeholder."""
+        if isinstance(value, str):
+            for name, secret in sorted(self.values.items(), key=lambda kv: -len(kv[1])):
+                value = value.replace(secret, self.placeholder(name))
+            return value
+        if isinstance(value, list):
+            return [self.mask(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.mask(v) for k, v in value.items()}
+        return value
+
+
+class MaskingFilter(logging.Filter):
+    """A logging filter that masks secret values in every record it passes."""
+
+    def __init__(self, secrets: Secrets) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the message (formatted with its arguments); always lets the record through."""
+        if self.secrets:
+            record.msg = self.secrets.mask(record.getMessage())
+            record.args = None
+        return True
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """``NAME=value`` lines (``#`` comments, optional quotes), as a ``.env`` file holds them."""
+    values: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the env file: {exc.strerror or exc}") from None
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[7:].lstrip()
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not _NAME.match(name):
+            raise UserError(f"{path}:{number}: expected NAME=value")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name] = value
+    return values
