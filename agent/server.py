@@ -38,8 +38,8 @@ from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
 
-MAX_IMAGE_BYTES = 20_000_000
-"""The largest image accepted (decoded), 20 MB."""
+MAX_IMAGE_BYTES = 10_000_000
+"""The largest image accepted (decoded), 10 MB."""
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 _ALL = re.compile(r"\b(all|every|each|list)\b", re.IGNORECASE)
 
