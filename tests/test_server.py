@@ -175,6 +175,12 @@ def test_the_web_page_draws_the_boxes(
     page.wait_for_selector("#runs a")
     assert "Log in to the demo shop" in page.locator("#runs").inner_text()
     assert "offline: ready" in page.locator("#state").inner_text()
+    with page.context.expect_page() as opened:
+        page.locator("#runs a").first.click()
+    report = opened.value
+    report.wait_for_load_state()
+    assert report.url.endswith("/report.html") and "Log in to the demo shop" in report.title()
+    report.close()
 
 
 def test_the_server_captures_a_url(server: str, site: Any) -> None:
