@@ -155,42 +155,36 @@ def create_app(engine: Engine, *, runs_dir: Path, token: str | None = None) -> A
         """Liveness, and the engine's state (loading, ready, error)."""
         return {"status": "ok", "engine": holder.engine.name, "state": holder.state}
 
-    @app.post("/api/v1/infer", dependencies=[Depends(authorised)])
-    def infer(body: InferRequest) -> dict[str, Any]:
-        """Every interactive element (prompt empty or asking for all), or the described one."""
+    def ground(image: str, prompt: str, *, every: bool) -> tuple[list[Element], dict[str, Any]]:
+        """Run the engine on an uploaded image, one call at a time; model errors are a 422."""
         engine = ready()
-        shot = screenshot(body.image)
+        shot = screenshot(image)
         started = time.perf_counter()
         with holder.lock:
             try:
-                if not body.prompt.strip() or _ALL.search(body.prompt):
+                if every:
                     found = engine.elements(shot)
                 else:
-                    element = engine.locate(shot, body.prompt).element
+                    element = engine.locate(shot, prompt).element
                     found = [element] if element else []
             except AgentError as exc:
                 raise HTTPException(422, str(exc)) from None
-        return {
-            "elements": [element_json(e) for e in found],
-            "engine": engine.name,
-            "ms": round((time.perf_counter() - started) * 1000),
-        }
+        return found, {"engine": engine.name, "ms": round((time.perf_counter() - started) * 1000)}
+
+    @app.post("/api/v1/infer", dependencies=[Depends(authorised)])
+    def infer(body: InferRequest) -> dict[str, Any]:
+        """Every interactive element (prompt empty or asking for all), or the described one."""
+        every = not body.prompt.strip() or bool(_ALL.search(body.prompt))
+        found, meta = ground(body.image, body.prompt, every=every)
+        return {"elements": [element_json(e) for e in found], **meta}
 
     @app.post("/api/v1/locate", dependencies=[Depends(authorised)])
     def locate(body: LocateRequest) -> dict[str, Any]:
         """The described element, or 404 when nothing matches."""
-        engine = ready()
-        shot = screenshot(body.image)
-        started = time.perf_counter()
-        with holder.lock:
-            try:
-                element = engine.locate(shot, body.description).element
-            except AgentError as exc:
-                raise HTTPException(422, str(exc)) from None
-        if element is None:
+        found, meta = ground(body.image, body.description, every=False)
+        if not found:
             raise HTTPException(404, f"nothing matches {body.description!r}")
-        return {**element_json(element), "engine": engine.name,
-                "ms": round((time.perf_counter() - started) * 1000)}  # fmt: skip
+        return {**element_json(found[0]), **meta}
 
     @app.post("/api/v1/capture", dependencies=[Depends(authorised)])
     def capture(body: CaptureRequest) -> dict[str, Any]:
