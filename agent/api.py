@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import logging
 from collections.abc import Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, overload
@@ -34,8 +35,9 @@ T = TypeVar("T")
 class Agent:
     """Drive a browser page with described targets: ``ai.click("Sign in")``.
 
-    Build one with :meth:`browser` (launches Chromium) or :meth:`for_page` (wraps a Playwright
-    page you already have); use it as a context manager so the run's trace is finished.
+    Build one with :meth:`browser` (launches Chromium), :meth:`for_page` (wraps a Playwright
+    page you already have) or :meth:`desktop` (an X display, virtual when there is none); use it
+    as a context manager so the run's trace is finished and what it started is stopped.
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class Agent:
         self._owns = owns_executor
         self.secrets = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
         self._site: Any = None
+        self._stack = ExitStack()  # what a constructor started (a display, a program)
         # The task runner hands in its own trace (and writes its report); API runs start one.
         self._writer = writer
         self._hands_in = writer is not None
@@ -139,9 +142,54 @@ class Agent:
 
         return cls(PlaywrightExecutor(page), _engine(engine, model, endpoint), **options)
 
+    @classmethod
+    def desktop(
+        cls,
+        launch: str | None = None,
+        *,
+        window: str | None = None,
+        display: str = "auto",
+        screen: tuple[int, int] = (1280, 800),
+        engine: str | Engine = "auto",
+        model: str | None = None,
+        endpoint: str | None = None,
+        **options: Any,
+    ) -> Agent:
+        """Work on a desktop: ``display`` ``auto`` ($DISPLAY, else a virtual Xvfb of size
+        ``screen``), ``virtual`` or ``:N``; ``launch`` starts a program (ended on close) and
+        ``window`` waits for its window and confines captures to it.
+
+        ``options`` go to the constructor (``trace_dir``, ``timeout``, ``retries``, ``name``).
+        """
+        from agent.runner import desktop_target
+        from agent.task import DesktopTarget
+
+        try:
+            target = DesktopTarget.model_validate(
+                {"launch": launch, "window": window, "display": display,
+                 "screen": {"width": screen[0], "height": screen[1]}}
+            )  # fmt: skip
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "desktop"
+            raise UsageError(f"Agent.desktop(): {where}: {first['msg']}") from None
+        built = _engine(engine, model, endpoint)
+        stack = ExitStack()
+        try:
+            executor, info = stack.enter_context(desktop_target(target))
+            agent = cls(executor, built, **options)
+        except BaseException:
+            stack.close()
+            raise
+        agent._stack = stack
+        agent.trace.target = {"desktop": target.model_dump(mode="json"), **info}
+        if agent._writer is not None:
+            agent._writer.write()
+        return agent
+
     @property
     def page(self) -> Any:
-        """The Playwright page."""
+        """The Playwright page (None on a desktop)."""
         return self.executor.page
 
     @property
@@ -344,6 +392,7 @@ class Agent:
         if self._site is not None:
             self._site.close()
             self._site = None
+        self._stack.close()
 
     def __enter__(self) -> Agent:
         return self

@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="run task files in N parallel processes"
     )
     run.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
+    run.add_argument(
+        "--display",
+        type=_display_choice,
+        help='desktop tasks: "auto" ($DISPLAY, else a virtual one), "virtual" or ":N"',
+    )
     run.add_argument("--open", action="store_true", help="open the report in a web browser")
     run.add_argument(
         "--env-file",
@@ -76,6 +81,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--runs", type=Path, default=Path("runs"), help="the runs to list")
     _engine_options(serve)
     return parser
+
+
+def _display_choice(value: str) -> str:
+    from actions.display import DISPLAY_CHOICES, check_display_choice
+
+    try:
+        return check_display_choice(value)
+    except UserError:
+        raise argparse.ArgumentTypeError(f"expected {DISPLAY_CHOICES}, got {value!r}") from None
 
 
 def _engine_options(parser: argparse.ArgumentParser) -> None:
@@ -184,7 +198,7 @@ def _locate(args: Any, console: Console) -> int:
 def _run(args: Any, console: Console, errors: Console) -> int:
     import os
 
-    from agent.runner import run_task, unsupported
+    from agent.runner import run_task
     from agent.secrets import read_env_file
     from agent.taskfile import LoadedTask, load_task
     from agent.trace import StepRecord
@@ -201,9 +215,6 @@ def _run(args: Any, console: Console, errors: Console) -> int:
             problems.extend(exc.problems)
             continue
         loaded.append(task)
-        problem = unsupported(task)
-        if problem:
-            problems.append(problem)
     if problems:
         for problem in problems:
             errors.print(f"[red]error:[/] {escape(problem)}", soft_wrap=True)
@@ -240,6 +251,7 @@ def _run(args: Any, console: Console, errors: Console) -> int:
                 out=args.out,
                 headed=args.headed,
                 cdp=args.cdp,
+                display=args.display,
                 on_step_start=start,
                 on_step_end=end,
             )
@@ -326,6 +338,7 @@ def _run_parallel(args: Any, paths: list[Path], console: Console) -> int:
             options += ["--" + key.replace("_", "-"), str(value)]
     options += ["--headed"] if args.headed else []
     options += ["--cdp", args.cdp] if args.cdp else []
+    options += ["--display", args.display] if args.display else []
     options += ["--env-file", str(args.env_file)] if args.env_file else []
     console.print(f"[bold]{len(paths)} task files[/] on {args.workers} workers")
 

@@ -9,6 +9,7 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     │   └── EngineCannotPlan       a goal step needs a vision-language model engine
     ├── EnvironmentError_          something is missing on this machine
     │   ├── BrowserNotFound        no Chromium to launch
+    │   ├── DisplayUnavailable     no X display, no X authority, no tkinter, no Xvfb
     │   └── MissingDependency      an optional package (an extra) is not installed
     ├── ModelError                 the engine could not answer (recorded on the step, retried)
     │   └── ElementNotFound        nothing on the screen matches the description
@@ -63,6 +64,10 @@ class EnvironmentError_(AgentError):  # noqa: N801 - the builtin name is taken
 
 class BrowserNotFound(EnvironmentError_):
     """No Chromium could be found to launch."""
+
+
+class DisplayUnavailable(EnvironmentError_):
+    """The desktop cannot be reached: no display, no X authority file, no tkinter, no Xvfb."""
 
 
 class MissingDependency(EnvironmentError_):

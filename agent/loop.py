@@ -352,7 +352,7 @@ class StepRunner:
         found = polling(timeout_s=timeout, interval_s=0.2, accept=lambda e: e is not None)(attempt)
         if found is None:
             verb = "expected text" if expect else "element"
-            raise VerificationFailed(f"{verb} {what!r} not visible after {timeout:g} s")
+            raise VerificationFailed(f"{verb} {what!r} not visible after {round(timeout, 1):g} s")
         self.record.element = found.summary()
         self.record.engine = found.engine
 

@@ -2,6 +2,8 @@
 
 - ``ai``: an :class:`~agent.api.Agent` over pytest-playwright's ``page``, so
   ``def test_login(page, ai): page.goto(url); ai.click("Sign in")`` works with no conftest.
+- ``desktop_ai``: an Agent on a desktop (``--agent-display``: $DISPLAY, else a virtual one);
+  ``@pytest.mark.agent(launch="xcalc", window="Calculator")`` starts a program for the test.
   Where Playwright's own Chromium is not installed but a system one is, pytest-playwright's
   launch is pointed at the system one.
 - Options, each with an ini twin: ``--agent-engine``, ``--agent-model``, ``--agent-endpoint``,
@@ -27,6 +29,8 @@ OPTIONS = {
     "model": "Qwen3-VL folder or hub id; with an endpoint, the served model's name",
     "endpoint": "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1",
     "trace_dir": "where runs write their trace (default: runs)",
+    "display": "desktop_ai and desktop task files: auto (default: $DISPLAY, else a virtual "
+    "display), virtual, or :N",
     "cdp": "task files: attach to a Chromium at this CDP URL (the ai fixture uses "
     "pytest-playwright's browser: see its connect options)",
 }
@@ -49,8 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Declare the marker; point pytest-playwright at a system Chromium when needed."""
     config.addinivalue_line(
-        "markers", "agent(engine=None, model=None, endpoint=None, trace_dir=None): "
-        "gui-agent options for this test",
+        "markers", "agent(engine=None, model=None, endpoint=None, trace_dir=None, "
+        "launch=None, window=None): gui-agent options for this test (launch and window: "
+        "the program desktop_ai starts, and its window)",
     )  # fmt: skip
     if config.pluginmanager.hasplugin("playwright"):
         # Registered after pytest-playwright, so this fixture overrides (and wraps) its own.
@@ -83,6 +88,28 @@ def ai(request: pytest.FixtureRequest) -> Iterator[Any]:
     marker = request.node.get_closest_marker("agent")
     agent = Agent.for_page(
         page,
+        engine=setting(request.config, "engine", marker) or "auto",
+        model=setting(request.config, "model", marker),
+        endpoint=setting(request.config, "endpoint", marker),
+        trace_dir=setting(request.config, "trace_dir", marker) or "runs",
+        name=request.node.name,
+    )
+    request.node.stash[_AGENT] = agent
+    yield agent
+    report = request.node.stash.get(_CALL_REPORT, None)
+    agent.close("failed" if report is not None and report.failed else None)
+
+
+@pytest.fixture
+def desktop_ai(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """An Agent on a desktop; the marker's ``launch``/``window`` start a program for the test."""
+    from agent.api import Agent
+
+    marker = request.node.get_closest_marker("agent")
+    agent = Agent.desktop(
+        marker.kwargs.get("launch") if marker else None,
+        window=marker.kwargs.get("window") if marker else None,
+        display=setting(request.config, "display", marker) or "auto",
         engine=setting(request.config, "engine", marker) or "auto",
         model=setting(request.config, "model", marker),
         endpoint=setting(request.config, "endpoint", marker),
@@ -180,8 +207,9 @@ class TaskItem(pytest.Item):
             value = setting(config, name)
             if value:
                 command += [f"--{name}", str(value)]
-        cdp = setting(config, "cdp")
-        command += ["--cdp", str(cdp)] if cdp else []
+        for name in ("cdp", "display"):
+            value = setting(config, name)
+            command += [f"--{name}", str(value)] if value else []
         command += ["--out", str(setting(config, "trace_dir") or "runs")]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:

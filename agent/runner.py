@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from actions.base import Executor
-from agent.errors import AgentError, UsageError, UserError
+from actions.retry import polling
+from agent.errors import AgentError, UserError
 from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner
 from agent.report import try_write_report
 from agent.secrets import MaskingFilter, Secrets
-from agent.task import BrowserTarget, describe, step_args
+from agent.task import BrowserTarget, DesktopTarget, describe, step_args
 from agent.taskfile import LoadedTask
 from agent.trace import RunStatus, StepRecord, Trace, TraceWriter, new_run_dir
 from perception.engine import Engine
@@ -67,14 +68,54 @@ def browser_target(
         yield executor, url
 
 
-def unsupported(loaded: LoadedTask) -> str | None:
-    """Why this version cannot run a valid task file, or None when it can."""
-    if loaded.task.desktop is not None:
-        return (
-            f"{loaded.where('desktop')}: desktop tasks need the desktop executor, "
-            "which this version does not include yet; use a `browser:` target"
+SETTLE_S = 5.0
+"""How long a launched program's window may keep changing before the first step starts."""
+
+
+@contextmanager
+def desktop_target(
+    target: DesktopTarget, *, display: str | None = None, log_dir: Path | None = None
+) -> Iterator[tuple[Executor, dict[str, Any]]]:
+    """Open the display (starting Xvfb when needed), launch the program, wait for its window.
+
+    ``display`` (the command line's ``--display``) overrides the target's. Yields the executor
+    and what the trace records about the target. Everything started here ends with the block.
+    """
+    from actions.desktop import DesktopExecutor
+    from actions.display import Program, open_display
+
+    with ExitStack() as stack:
+        size = (target.screen.width, target.screen.height)
+        opened = stack.enter_context(open_display(display or target.display, size=size))
+        info: dict[str, Any] = {"display": opened.name, "virtual": opened.virtual}
+        if target.launch:
+            log_path = log_dir / "program.log" if log_dir else None
+            program = stack.enter_context(Program(target.launch, opened.env, log_path=log_path))
+            program.wait_for_window(target.window)
+        executor = DesktopExecutor(
+            opened.name,
+            xauthority=opened.xauthority,
+            window=target.window,
+            fail_safe=not opened.virtual,  # nobody can reach a virtual display's corners
         )
-    return None
+        stack.callback(executor.close)
+        if target.launch:
+            _settle(executor)
+        yield executor, info
+
+
+def _settle(executor: Executor) -> None:
+    """Wait until two captures in a row are the same (a program still drawing its window)."""
+    last: list[str] = []
+
+    def same() -> bool:
+        now = executor.state().fingerprint
+        steady = bool(last) and last[-1] == now
+        last.append(now)
+        return steady
+
+    if not polling(timeout_s=SETTLE_S, interval_s=0.15, accept=bool)(same):
+        log.info("the screen was still changing after %g s; starting anyway", SETTLE_S)
 
 
 def run_task(
@@ -85,13 +126,15 @@ def run_task(
     headed: bool = False,
     browser: Any = None,
     cdp: str | None = None,
+    display: str | None = None,
     on_step_start: StepCallback | None = None,
     on_step_end: StepCallback | None = None,
 ) -> tuple[Trace, Path]:
     """Run one validated task; the trace is written even when the run fails or is interrupted.
 
     ``browser`` (a running Playwright ``Browser``) is reused when given; ``cdp`` attaches to a
-    Chromium running elsewhere; else one is launched.
+    Chromium running elsewhere; else one is launched. ``display`` overrides a desktop task's
+    display (``auto``, ``virtual``, ``:N``).
     Returns the trace and its path. Model and action failures end the run with status
     ``failed``; environment problems (no browser) with ``error``. User errors (a wrong
     option) and ``KeyboardInterrupt`` are re-raised after the trace is written, with status
@@ -111,25 +154,33 @@ def run_task(
     writer.write()
     started = time.monotonic()
     try:
-        problem = unsupported(loaded)
-        if problem:
-            raise UsageError(problem)
-        assert task.browser is not None
-        trace.target = {"browser": task.browser.model_dump(mode="json")}
-        with browser_target(
-            task.browser,
-            loaded.path.parent,
-            headed=headed,
-            allowed_domains=task.allowed_domains,
-            timeout_s=task.timeout,
-            browser=browser,
-            cdp=cdp,
-        ) as (executor, url):
-            trace.target["start_url"] = url
-            trace.status = _run_steps(
-                loaded, executor, engine, writer, url, on_step_start, on_step_end
-            )
-            trace.blocked_requests = list(getattr(executor, "blocked", []))
+        if task.desktop is not None:
+            trace.target = {"desktop": task.desktop.model_dump(mode="json")}
+            with desktop_target(task.desktop, display=display, log_dir=run_dir) as (
+                executor,
+                info,
+            ):
+                trace.target.update(info)
+                trace.status = _run_steps(
+                    loaded, executor, engine, writer, "", on_step_start, on_step_end
+                )
+        else:
+            assert task.browser is not None
+            trace.target = {"browser": task.browser.model_dump(mode="json")}
+            with browser_target(
+                task.browser,
+                loaded.path.parent,
+                headed=headed,
+                allowed_domains=task.allowed_domains,
+                timeout_s=task.timeout,
+                browser=browser,
+                cdp=cdp,
+            ) as (executor, url):
+                trace.target["start_url"] = url
+                trace.status = _run_steps(
+                    loaded, executor, engine, writer, url, on_step_start, on_step_end
+                )
+                trace.blocked_requests = list(getattr(executor, "blocked", []))
     except KeyboardInterrupt:
         trace.status = "interrupted"
         _mark_rest(trace, "skipped")

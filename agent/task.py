@@ -235,12 +235,36 @@ class BrowserTarget(_Strict):
     headed: bool = Field(default=False, description="Show the browser window.")
 
 
-class DesktopTarget(_Strict):
-    """Run the task on a desktop (reserved for the desktop executor)."""
+class ScreenSize(_Strict):
+    """The size of a virtual display, in pixels."""
 
-    launch: str | None = Field(default=None, description="A program to start and close.")
-    window: str | None = Field(default=None, description="The window title to work in.")
-    display: str = Field(default="auto", description='"auto" or an X display such as ":99".')
+    width: int = Field(default=1280, ge=200, le=7680)
+    height: int = Field(default=800, ge=200, le=4320)
+
+
+class DesktopTarget(_Strict):
+    """Run the task on a desktop (an X display, or a virtual one started for the run)."""
+
+    launch: str | None = Field(
+        default=None,
+        max_length=10_000,
+        description="A program to start (a command line, no shell); ended with the task.",
+    )
+    window: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Work in the window whose title contains this (waited for at the start); "
+        "without it, the whole screen.",
+    )
+    display: str = Field(
+        default="auto",
+        pattern=r"^(auto|virtual|[\w.-]*:\d+(\.\d+)?)$",
+        description='"auto" ($DISPLAY, else a virtual display), "virtual" (always a new '
+        'Xvfb) or an X display such as ":99".',
+    )
+    screen: ScreenSize = Field(
+        default_factory=ScreenSize, description="The size of a virtual display."
+    )
 
 
 class Task(_Strict):

@@ -101,7 +101,8 @@ def normalize(text: str) -> str:
     """Lower case, unicode-folded, with runs of whitespace collapsed and edge punctuation cut."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = " ".join(text.split())
-    return text.strip(" .:;,!?*\u2022-")
+    # Text that is nothing but punctuation ("*", "-", "." on calculator keys) stays as it is.
+    return text.strip(" .:;,!?*\u2022-") or text
 
 
 def squash(text: str) -> str:

@@ -4,6 +4,10 @@ In a browser the DOM's accessibility tree (roles, names, boxes, refs) answers fi
 exact and takes milliseconds. OCR of the pixels runs when the tree has no good match (text in a
 canvas or an image) and is the only source on a desktop or a bare image. Where both agree on
 one element, it is reported once, with the DOM's handle.
+
+On pixels alone (a desktop, an image), short labels read one by one (:mod:`perception.labels`)
+answer first: they are exact on keys and buttons and cached per label. The full-screen detector
+runs when they have no good match (prose, text the grouping mangled).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from agent.errors import EngineCannotPlan, MissingDependency
 from perception.aria import AriaNode, parse_snapshot
 from perception.elements import Box, Element
 from perception.engine import Located, Plan
+from perception.labels import LabelReader
 from perception.matching import (
     EDITABLE,
     INTERACTIVE,
@@ -54,6 +59,7 @@ class OfflineEngine:
         self.use_dom = use_dom
         self.use_ocr = use_ocr
         self._ocr = RapidOcrReader()
+        self._labels = LabelReader()
 
     # -- sources -------------------------------------------------------------------------------
     def _dom_nodes(self, page: Any) -> list[AriaNode]:
@@ -71,6 +77,15 @@ class OfflineEngine:
                 raise
             log.info("OCR is not installed; the DOM alone answers (pip install 'gui-agent[ocr]')")
             return []
+
+    def _screen_lines(self, screenshot: Screenshot, *, detector: bool) -> list[TextLine]:
+        """Text on pixels alone: the short labels, plus (``detector``) the detector's lines."""
+        if not self.use_ocr:
+            return []
+        labels = self._labels.read(screenshot)
+        if not detector:
+            return labels
+        return _merge_lines(labels, self._ocr_lines(screenshot, required=True))
 
     @staticmethod
     def _dom_element(node: AriaNode, scale: float, confidence: float) -> Element | None:
@@ -116,7 +131,17 @@ class OfflineEngine:
         if scored and id(scored[0]) in bare:
             scored[0] = _refine_text_box(page, bare[id(scored[0])], scored[0], screenshot.scale)
         best = scored[0].confidence if scored else 0.0
-        if page is None or best < DOM_CONFIDENT:
+        if page is None and self.use_ocr:
+            scored = _ocr_candidates(query, self._screen_lines(screenshot, detector=False), intent)
+            scored.sort(key=lambda e: -e.confidence)
+            if scored and scored[0].confidence >= DOM_CONFIDENT:
+                notes.append("ocr labels")
+                return _choose(scored, screenshot, notes)
+            notes.append("ocr labels and lines")
+            lines = self._screen_lines(screenshot, detector=True)
+            scored = _ocr_candidates(query, lines, intent)
+            scored.sort(key=lambda e: -e.confidence)
+        elif page is None or best < DOM_CONFIDENT:
             lines = self._ocr_lines(screenshot, required=page is None)
             if lines:
                 notes.append("ocr" if page is None else f"ocr (best DOM match {best:.2f})")
@@ -139,12 +164,20 @@ class OfflineEngine:
         if found:
             return min(found, key=lambda e: e.box.area)
         target = squash(text)
-        for line in self._ocr_lines(screenshot, required=page is None):
-            line_text = squash(line.text)
-            if target and target in line_text:
-                start = line_text.index(target)
-                box = line.span_box(start, start + len(target))
-                return Element(box=box, text=line.text, role="text", engine="offline/ocr")
+        if page is None:
+            sources = [
+                lambda: self._screen_lines(screenshot, detector=False),
+                lambda: self._screen_lines(screenshot, detector=True),
+            ]
+        else:
+            sources = [lambda: self._ocr_lines(screenshot, required=False)]
+        for source in sources:
+            for line in source():
+                line_text = squash(line.text)
+                if target and target in line_text:
+                    start = line_text.index(target)
+                    box = line.span_box(start, start + len(target))
+                    return Element(box=box, text=line.text, role="text", engine="offline/ocr")
         return None
 
     def elements(self, screenshot: Screenshot, *, page: Any = None) -> list[Element]:
@@ -156,7 +189,7 @@ class OfflineEngine:
                 if element is not None:
                     out.append(element)
         if page is None:
-            for line in self._ocr_lines(screenshot, required=True):
+            for line in self._screen_lines(screenshot, detector=True):
                 out.append(
                     Element(
                         box=line.box,
@@ -202,6 +235,33 @@ def _refine_text_box(page: Any, node: AriaNode, element: Element, scale: float) 
         return element
     x, y, w, h = box["x"], box["y"], box["width"], box["height"]
     return element.model_copy(update={"box": Box.from_xywh(x, y, w, h).scaled(scale)})
+
+
+def _merge_lines(labels: list[TextLine], lines: list[TextLine]) -> list[TextLine]:
+    """Labels and detector lines, each place read once.
+
+    A detector line that is one label read again is dropped (the label reads short text
+    better); a line of several labels (words) stays beside them, so a phrase is found whole; a
+    label that spills out of a line (a block the grouping merged) gives way to it.
+    """
+    dropped: set[int] = set()
+    kept: list[TextLine] = []
+    for line in lines:
+        inside: list[int] = []
+        spilling: list[int] = []
+        for i, label in enumerate(labels):
+            shared = label.box.intersection_area(line.box)
+            if shared >= 0.7 * label.box.area:
+                inside.append(i)
+            elif shared > 0:
+                spilling.append(i)
+        if len(inside) == 1 and not spilling:
+            continue
+        dropped.update(spilling)
+        kept.append(line)
+    merged = [label for i, label in enumerate(labels) if i not in dropped] + kept
+    merged.sort(key=lambda line: (round(line.box.y0 / 8), line.box.x0))
+    return merged
 
 
 def _ocr_candidates(query: Query, lines: list[TextLine], intent: Intent) -> list[Element]:

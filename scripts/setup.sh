@@ -11,15 +11,16 @@ cd "$(dirname "$0")/.."
 SERVE=0
 [ "${1:-}" = "--serve" ] && SERVE=1
 
-EXTRAS="${GUI_AGENT_EXTRAS:-ocr,qwen,server,test}"
+EXTRAS="${GUI_AGENT_EXTRAS:-ocr,desktop,qwen,server,test}"
 # The CPU build of torch (a bare `torch` would pull a multi-GB CUDA build); set GUI_AGENT_TORCH
 # to another requirement (or to "" to skip) for a GPU machine.
 TORCH="${GUI_AGENT_TORCH-torch==2.13.0}"
 PYTHON="${PYTHON:-python3}"
 # Chromium for the browser, fonts so pages render text, Xvfb/xdotool/x11-utils for desktops,
-# tesseract for the desktop OCR fallback, python3-venv for the virtual environment.
-APT_PACKAGES=(chromium fonts-dejavu-core fonts-liberation xvfb xdotool x11-utils
-              tesseract-ocr tesseract-ocr-eng python3-venv)
+# tesseract for the desktop OCR fallback, python3-tk (pyautogui imports tkinter), x11-apps
+# (xcalc, the desktop example's program), python3-venv for the virtual environment.
+APT_PACKAGES=(chromium fonts-dejavu-core fonts-liberation xvfb xdotool x11-utils x11-apps
+              tesseract-ocr tesseract-ocr-eng python3-tk python3-venv)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -154,3 +154,25 @@ def write_square_task(folder: Path, steps: str, extra: str = "") -> Path:
         encoding="utf-8",
     )
     return path
+
+
+# -- desktops (a real Xvfb, started here; DISPLAY set for the session) ----------------------------
+@pytest.fixture(scope="session")
+def x_display() -> Iterator[Any]:
+    """A virtual X display for the session's desktop tests; DISPLAY and XAUTHORITY point at it
+    while it lives, as they would on a desktop session."""
+    import os
+
+    from actions.display import OpenDisplay, VirtualDisplay
+
+    saved = {k: os.environ.get(k) for k in ("DISPLAY", "XAUTHORITY")}
+    with VirtualDisplay((1024, 768)) as virtual:
+        os.environ["DISPLAY"], os.environ["XAUTHORITY"] = virtual.name, virtual.xauthority
+        try:
+            yield OpenDisplay(virtual.name, virtual.xauthority, virtual=True)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value

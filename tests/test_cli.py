@@ -57,13 +57,20 @@ def test_bad_task_files_exit_2_before_any_browser_starts(tmp_path: Path) -> None
     assert not (tmp_path / "runs").exists(), "no run may start when any file is invalid"
 
 
-def test_a_desktop_task_is_refused_before_anything_starts(tmp_path: Path) -> None:
+def test_a_desktop_task_with_a_bad_display_is_refused_before_anything_starts(
+    tmp_path: Path,
+) -> None:
     task = tmp_path / "calc.yaml"
-    task.write_text("name: calc\ndesktop: {launch: xcalc}\nsteps:\n  - click: '7'\n")
+    task.write_text(
+        "name: calc\ndesktop: {launch: xcalc, display: 'screen 1'}\nsteps:\n  - click: '7'\n"
+    )
     result = agent("run", str(task), "--out", str(tmp_path / "runs"))
     assert result.returncode == 2
-    assert "calc.yaml:2:1: desktop tasks need the desktop executor" in result.stderr
+    assert "calc.yaml:2:" in result.stderr and "display" in result.stderr
     assert not (tmp_path / "runs").exists()
+    result = agent("run", str(task), "--display", "screen", "--out", str(tmp_path / "runs"))
+    assert result.returncode == 2
+    assert '--display: expected "auto", "virtual" or an X display' in result.stderr
 
 
 def test_headed_without_a_display_says_so(tmp_path: Path) -> None:

@@ -1,0 +1,351 @@
+"""The desktop executor: pyautogui for input, mss for capture, xdotool for Unicode typing.
+
+Importing pyautogui can end the process (no DISPLAY: KeyError; no X authority file: XauthError;
+no tkinter: ``sys.exit``), so it is imported only inside :func:`load_pyautogui`, whose guard turns
+each case into a :class:`~agent.errors.DisplayUnavailable` that says how to fix it.
+
+Coordinates: actions carry screenshot pixels; ``origin + point / scale`` is the screen point.
+``origin`` is where the capture sits (a window's corner, or the left/top of all monitors) and
+``scale`` the image pixels per screen unit (2 on a HiDPI screen whose capture has twice the
+pixels of the coordinates pyautogui takes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from actions.base import PageState
+from actions.display import Window, find_window, x_env
+from actions.schema import (
+    Action,
+    Click,
+    Drag,
+    Goto,
+    Hover,
+    Point,
+    Press,
+    Scroll,
+    Select,
+    TypeText,
+    Wait,
+)
+from agent.errors import ActionError, DisplayUnavailable, MissingDependency, UsageError
+from perception.screen import Screenshot
+
+log = logging.getLogger(__name__)
+
+SCROLL_PX_PER_CLICK = 50
+"""A wheel click scrolls about three lines (~50 px) in most toolkits."""
+
+# Playwright's key names (what task files use) -> pyautogui's.
+_KEYS = {
+    "enter": "enter", "return": "enter", "tab": "tab", "escape": "esc", "esc": "esc",
+    "backspace": "backspace", "delete": "delete", "space": "space", " ": "space",
+    "arrowup": "up", "arrowdown": "down", "arrowleft": "left", "arrowright": "right",
+    "home": "home", "end": "end", "pageup": "pageup", "pagedown": "pagedown",
+    "insert": "insert", "control": "ctrl", "ctrl": "ctrl", "shift": "shift", "alt": "alt",
+    "meta": "win", "super": "win", "command": "command", "controlormeta": "ctrl",
+}  # fmt: skip
+
+
+def load_pyautogui(display: str, xauthority: str | None = None) -> Any:
+    """Import pyautogui for ``display``, turning each way its import can fail into a clear error.
+
+    pyautogui connects to the display named by ``$DISPLAY`` at its first import; executors then
+    hand it their own connection before acting (see :func:`_connect`).
+    """
+    if not display:
+        raise DisplayUnavailable(
+            "no display: DISPLAY is not set. Run on a desktop session, export DISPLAY=:N, or let "
+            "gui-agent start a virtual one (task file `desktop: {display: auto}`, "
+            "Agent.desktop(display='auto'); needs Xvfb: sudo apt-get install -y xvfb)"
+        )
+    if importlib.util.find_spec("tkinter") is None:
+        raise DisplayUnavailable(
+            "pyautogui needs tkinter, which this Python lacks: sudo apt-get install -y python3-tk "
+            "(then recreate the virtual environment if it was made before)"
+        )
+    authority = xauthority or os.environ.get("XAUTHORITY") or os.path.expanduser("~/.Xauthority")
+    if not os.path.exists(authority):
+        raise DisplayUnavailable(
+            f"no X authority file at {authority}: python-xlib needs one to reach {display}. "
+            f"Point XAUTHORITY at the session's file, or create an empty one (touch {authority}) "
+            "for a server started without -auth, such as Xvfb"
+        )
+    saved = {k: os.environ.get(k) for k in ("DISPLAY", "XAUTHORITY")}
+    os.environ["DISPLAY"] = display
+    os.environ["XAUTHORITY"] = authority
+    try:
+        with _quiet_leaks():
+            import pyautogui
+
+            _close_leaked_pipes()
+    except SystemExit as exc:  # mouseinfo calls sys.exit when tkinter is missing
+        raise DisplayUnavailable(f"pyautogui could not start: {exc}") from None
+    except ImportError as exc:
+        raise MissingDependency(
+            f"the desktop needs the 'desktop' extra: pip install 'gui-agent[desktop]' ({exc})"
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - Xlib raises its own types (XauthError, ...)
+        raise DisplayUnavailable(
+            f"cannot reach X display {display}: {type(exc).__name__}: {exc}"
+        ) from None
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return pyautogui
+
+
+@contextmanager
+def _quiet_leaks() -> Iterator[None]:
+    """Silence the ResourceWarnings of python-xlib (it never closes the authority file it reads)
+    and pyscreeze (it leaves a pipe open at import): theirs to fix, and harmless."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        yield
+
+
+def _close_leaked_pipes() -> None:
+    """Close the pipes pyscreeze's import leaves open (``which scrot``)."""
+    process = getattr(sys.modules.get("pyscreeze"), "whichProc", None)
+    for pipe in (getattr(process, "stdout", None), getattr(process, "stderr", None)):
+        if pipe is not None:
+            pipe.close()
+
+
+def _connect(pyautogui: Any, display: str, authority: str) -> Any:
+    """An X connection to ``display`` for pyautogui's backend (None off X11).
+
+    pyautogui keeps one module-level connection, made at import for the display of that moment;
+    each executor keeps its own and hands it to pyautogui before acting, so two desktops in one
+    process (two virtual displays, one after the other or side by side) each act on theirs.
+    """
+    backend = getattr(pyautogui, "platformModule", None)
+    current = getattr(backend, "_display", None)
+    if backend is None or not hasattr(backend, "_display"):
+        return None
+    if current is not None and current.get_display_name() == display:
+        backend._display = None  # adopted: this executor owns it from now on
+        return current
+    from Xlib.display import Display
+
+    saved = os.environ.get("XAUTHORITY")
+    os.environ["XAUTHORITY"] = authority
+    try:
+        with _quiet_leaks():
+            return Display(display)
+    except Exception as exc:  # noqa: BLE001 - Xlib's connection errors
+        raise DisplayUnavailable(f"cannot reach X display {display}: {exc}") from None
+    finally:
+        if saved is None:
+            os.environ.pop("XAUTHORITY", None)
+        else:
+            os.environ["XAUTHORITY"] = saved
+
+
+class DesktopExecutor:
+    """Carries out resolved actions on an X display (or any screen pyautogui drives).
+
+    Args:
+        display: The X display (``:99``).
+        xauthority: Its authority file, when not ``$XAUTHORITY``.
+        window: Capture only the window whose title contains this (its box is looked up at
+            every capture, so it may move); None captures every monitor.
+        fail_safe: pyautogui's kill switch: moving the mouse into a screen corner stops the run.
+            On for a screen a person uses, off on a virtual display nobody can reach.
+    """
+
+    name = "desktop"
+
+    def __init__(
+        self,
+        display: str,
+        *,
+        xauthority: str | None = None,
+        window: str | None = None,
+        fail_safe: bool = True,
+    ) -> None:
+        self.display = display
+        self.env = x_env(display, xauthority)
+        self.window = window
+        self._scale = 1.0
+        self._gui = load_pyautogui(display, self.env.get("XAUTHORITY"))
+        self._backend = getattr(self._gui, "platformModule", None)
+        self._connection = _connect(self._gui, display, self.env.get("XAUTHORITY", ""))
+        self._gui.PAUSE = 0  # its default sleeps 0.1 s after every call
+        self._gui.FAILSAFE = fail_safe
+        try:
+            import mss
+        except ImportError as exc:
+            raise MissingDependency(
+                f"the desktop needs the 'desktop' extra: pip install 'gui-agent[desktop]' ({exc})"
+            ) from exc
+        try:
+            self._mss = mss.MSS(display=display)
+        except Exception as exc:  # noqa: BLE001 - mss raises ScreenShotError subclasses
+            raise DisplayUnavailable(f"cannot capture display {display}: {exc}") from None
+
+    # -- capture -------------------------------------------------------------------------------
+    def _region(self) -> tuple[dict[str, int], str]:
+        if self.window:
+            found: Window | None = find_window(self.env, self.window)
+            if found is None:
+                raise ActionError(f"no window titled {self.window!r} on {self.display}")
+            region = {"left": found.x, "top": found.y, "width": found.width,
+                      "height": found.height}  # fmt: skip
+            return region, found.title
+        return dict(self._mss.monitors[0]), f"display {self.display}"
+
+    def capture(self) -> Screenshot:
+        """Capture the window (or every monitor) as a Screenshot with its origin and scale."""
+        from PIL import Image
+
+        region, source = self._region()
+        shot = self._mss.grab(region)
+        image = Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
+        scale = image.width / region["width"] if region["width"] else 1.0
+        self._scale = scale  # actions are in this capture's pixels
+        return Screenshot(
+            image=image, scale=scale, origin=(region["left"], region["top"]), source=source
+        )
+
+    def _screen_point(self, point: Point) -> tuple[int, int]:
+        """Screenshot pixels of the latest capture's frame -> screen coordinates."""
+        region, _ = self._region()
+        return (
+            round(region["left"] + point.x / self._scale),
+            round(region["top"] + point.y / self._scale),
+        )
+
+    # -- actions -------------------------------------------------------------------------------
+    def perform(self, action: Action) -> None:
+        """Carry out one resolved action with pyautogui (or xdotool for non-ASCII text)."""
+        gui = self._gui
+        if self._connection is not None:
+            self._backend._display = self._connection  # type: ignore[union-attr]
+        try:
+            match action:
+                case Click(point=point, button=button, clicks=clicks):
+                    x, y = self._screen_point(point)
+                    gui.click(x, y, clicks=clicks, interval=0.05, button=button)
+                case Hover(point=point):
+                    gui.moveTo(*self._screen_point(point))
+                case TypeText():
+                    self._type(action)
+                case Press(keys=keys):
+                    gui.hotkey(*_key_names(keys))
+                case Scroll(point=point, dx=dx, dy=dy):
+                    at = self._screen_point(point) if point else (None, None)
+                    if dy:
+                        gui.scroll(-_clicks(dy), x=at[0], y=at[1])
+                    if dx:
+                        gui.hscroll(_clicks(dx), x=at[0], y=at[1])
+                case Drag(start=start, end=end):
+                    gui.moveTo(*self._screen_point(start))
+                    gui.mouseDown(button="left")
+                    gui.moveTo(*self._screen_point(end), duration=0.3)
+                    gui.mouseUp(button="left")
+                case Select():
+                    raise UsageError(
+                        "select works on browser select boxes; on a desktop, click the list "
+                        "and then the option"
+                    )
+                case Goto(url=url):
+                    raise UsageError(f"goto {url!r} needs a browser target, not a desktop")
+                case Wait(seconds=seconds):
+                    time.sleep(seconds)
+                case _:  # pragma: no cover - the union is closed
+                    raise AssertionError(action)
+        except gui.FailSafeException:
+            raise UsageError(
+                "stopped: the mouse was moved into a screen corner (pyautogui's fail-safe)"
+            ) from None
+
+    def _type(self, action: TypeText) -> None:
+        gui = self._gui
+        if action.point is not None:
+            x, y = self._screen_point(action.point)
+            # A triple click selects the field's line in most toolkits; typing then replaces it.
+            gui.click(x, y, clicks=3 if action.clear else 1, interval=0.05)
+            if action.clear:
+                gui.press("backspace")
+        elif action.clear:
+            gui.hotkey("ctrl", "a")
+            gui.press("backspace")
+        if action.text.isascii():
+            gui.write(action.text)
+        else:
+            self._xdotool_type(action.text)
+        if action.submit:
+            gui.press("enter")
+
+    def _xdotool_type(self, text: str) -> None:
+        """pyautogui drops non-ASCII characters; xdotool types any Unicode text on X11."""
+        if shutil.which("xdotool") is None:
+            raise ActionError(
+                "typing non-ASCII text on a desktop needs xdotool: sudo apt-get install -y xdotool"
+            )
+        done = subprocess.run(
+            ["xdotool", "type", "--delay", "20", "--", text],
+            env=self.env, capture_output=True, text=True, timeout=60 + len(text) * 0.1,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise ActionError(f"xdotool could not type: {done.stderr.strip()}")
+
+    # -- verification --------------------------------------------------------------------------
+    def state(self, point: Point | None = None) -> PageState:
+        """What is on the screen (a hash of the capture) and the window captured."""
+        region, source = self._region()
+        shot = self._mss.grab(region)
+        return PageState(location=source, fingerprint=hashlib.sha1(shot.bgra).hexdigest())
+
+    def value_at(self, action: Action) -> str | None:
+        """A desktop field's value cannot be read from the outside: None."""
+        return None
+
+    @property
+    def page(self) -> Any:
+        """None: engines read the desktop from pixels only."""
+        return None
+
+    def close(self) -> None:
+        """Release the capture connection (the display and programs belong to the target)."""
+        self._mss.close()
+        if self._connection is not None:
+            if getattr(self._backend, "_display", None) is self._connection:
+                self._backend._display = None  # type: ignore[union-attr]
+            self._connection.close()
+            self._connection = None
+
+
+def _key_names(keys: str) -> list[str]:
+    """``Control+Shift+T`` -> ``["ctrl", "shift", "t"]``; single characters are lower-cased in
+    chords, since pyautogui would add a Shift for an upper-case letter."""
+    parts = [p for p in keys.split("+") if p] or ["+"]
+    names = []
+    for part in parts:
+        key = _KEYS.get(part.casefold())
+        if key is None:
+            key = part.lower() if len(parts) > 1 or len(part) > 1 else part
+        names.append(key)
+    return names
+
+
+def _clicks(pixels: float) -> int:
+    """Wheel clicks for a distance in pixels (at least one, keeping its sign)."""
+    clicks = max(1, round(abs(pixels) / SCROLL_PX_PER_CLICK))
+    return clicks if pixels > 0 else -clicks

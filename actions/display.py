@@ -1,0 +1,313 @@
+"""X displays for the desktop executor: a virtual one (Xvfb), its windows, launched programs.
+
+``display: auto`` uses ``$DISPLAY`` when it is set and starts an Xvfb when it is not (a server,
+CI); ``virtual`` always starts one (so a run on a workstation leaves its mouse alone); ``:N``
+names a running display. Programs are started in their own process group and ended with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from actions.retry import polling
+from agent.errors import DisplayUnavailable, UsageError
+
+log = logging.getLogger(__name__)
+
+XVFB_START_S = 10.0
+WINDOW_WAIT_S = 15.0
+_DISPLAY_RE = re.compile(r"^[\w.-]*:\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A top-level X window: its id, title and box in screen pixels (x, y, width, height)."""
+
+    id: str
+    title: str
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+class VirtualDisplay:
+    """An Xvfb server on a free display number, for as long as the object is entered.
+
+    Args:
+        size: Screen width and height in pixels.
+    """
+
+    def __init__(self, size: tuple[int, int] = (1280, 800)) -> None:
+        self.size = size
+        self.name = ""
+        self.xauthority = ""
+        self._process: subprocess.Popen[bytes] | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> VirtualDisplay:
+        xvfb = shutil.which("Xvfb")
+        if xvfb is None:
+            raise DisplayUnavailable(
+                "no display: DISPLAY is not set and Xvfb is not installed to start a virtual "
+                "one. Install it (sudo apt-get install -y xvfb) or run on a desktop session."
+            )
+        self._tmp = tempfile.TemporaryDirectory(prefix="gui-agent-x-")
+        self.xauthority = str(Path(self._tmp.name) / "Xauthority")
+        read, write = os.pipe()
+        width, height = self.size
+        command = [xvfb, "-displayfd", str(write), "-screen", "0", f"{width}x{height}x24",
+                   "-nolisten", "tcp", "-noreset"]  # fmt: skip
+        log.info("starting a virtual display (Xvfb %dx%d)", width, height)
+        self._process = subprocess.Popen(
+            command, pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        os.close(write)
+        try:
+            number = self._read_number(read)
+        finally:
+            os.close(read)
+        self.name = f":{number}"
+        _write_xauthority(Path(self.xauthority), number)
+        log.info("virtual display %s is up", self.name)
+        return self
+
+    def _read_number(self, fd: int) -> str:
+        """Xvfb writes the display number it chose to ``-displayfd`` once it accepts clients."""
+        import select
+
+        data = b""
+        while not data.endswith(b"\n"):
+            ready, _, _ = select.select([fd], [], [], XVFB_START_S)
+            chunk = os.read(fd, 64) if ready else b""
+            if not chunk:
+                self.__exit__(None, None, None)
+                raise DisplayUnavailable(f"Xvfb did not start within {XVFB_START_S:g} s")
+            data += chunk
+        return data.decode().strip()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            if self._process.stderr is not None:
+                self._process.stderr.close()
+            self._process = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+
+def _write_xauthority(path: Path, number: str) -> None:
+    """An authority file with one entry for the display.
+
+    Xvfb runs without -auth, so any cookie is accepted; the entry is there because python-xlib
+    prints a warning on stdout when the file has none.
+    """
+    import socket
+    import struct
+
+    def counted(data: bytes) -> bytes:
+        return struct.pack(">H", len(data)) + data
+
+    family_local = 256
+    entry = struct.pack(">H", family_local) + b"".join(
+        counted(part)
+        for part in (socket.gethostname().encode(), number.encode(), b"MIT-MAGIC-COOKIE-1",
+                     os.urandom(16))
+    )  # fmt: skip
+    path.write_bytes(entry)
+
+
+@dataclass(frozen=True)
+class OpenDisplay:
+    """A display to work on: its name, its authority file, and whether gui-agent started it."""
+
+    name: str
+    xauthority: str | None
+    virtual: bool
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment for programs and X tools on this display."""
+        return x_env(self.name, self.xauthority)
+
+
+DISPLAY_CHOICES = '"auto", "virtual" or an X display such as ":99"'
+
+
+def check_display_choice(choice: str) -> str:
+    """``choice`` if it is ``auto``, ``virtual`` or ``:N``; else a UsageError."""
+    if choice in ("auto", "virtual") or _DISPLAY_RE.match(choice):
+        return choice
+    raise UsageError(f"display: expected {DISPLAY_CHOICES}, got {choice!r}")
+
+
+@contextmanager
+def open_display(
+    choice: str = "auto", *, size: tuple[int, int] = (1280, 800)
+) -> Iterator[OpenDisplay]:
+    """Resolve ``auto``, ``virtual`` or ``:N`` to a display.
+
+    A virtual display started here is stopped when the block ends.
+    """
+    check_display_choice(choice)
+    current = os.environ.get("DISPLAY", "")
+    if choice == "auto" and current:
+        yield OpenDisplay(current, os.environ.get("XAUTHORITY"), virtual=False)
+    elif choice in ("auto", "virtual"):
+        with VirtualDisplay(size) as virtual:
+            yield OpenDisplay(virtual.name, virtual.xauthority, virtual=True)
+    else:
+        yield OpenDisplay(choice, os.environ.get("XAUTHORITY"), virtual=False)
+
+
+def x_env(display: str, xauthority: str | None) -> dict[str, str]:
+    """The environment for a program (or an X tool) that should run on ``display``."""
+    env = dict(os.environ, DISPLAY=display)
+    if xauthority:
+        env["XAUTHORITY"] = xauthority
+    return env
+
+
+_WINDOW_LINE = re.compile(
+    r'^\s*(0x[0-9a-f]+) (?:"(?P<title>.*?)":|\(has no name\)).*?'
+    r"(?P<w>\d+)x(?P<h>\d+)[+-]-?\d+[+-]-?\d+\s+\+(?P<x>-?\d+)\+(?P<y>-?\d+)\s*$"
+)
+
+
+def list_windows(env: dict[str, str]) -> list[Window]:
+    """Every named, mapped window on the display (``xwininfo -root -tree``), outermost first."""
+    if shutil.which("xwininfo") is None:
+        raise DisplayUnavailable("xwininfo is missing: sudo apt-get install -y x11-utils")
+    try:
+        out = subprocess.run(
+            ["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True, timeout=10
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise DisplayUnavailable(f"xwininfo hung on display {env.get('DISPLAY')}") from exc
+    if out.returncode != 0:
+        raise DisplayUnavailable(
+            f"cannot read the windows of display {env.get('DISPLAY')}: {out.stderr.strip()}"
+        )
+    windows = []
+    for line in out.stdout.splitlines():
+        match = _WINDOW_LINE.match(line)
+        if match and match["title"] and int(match["w"]) > 1 and int(match["h"]) > 1:
+            windows.append(
+                Window(
+                    id=match.group(1),
+                    title=match["title"],
+                    x=int(match["x"]),
+                    y=int(match["y"]),
+                    width=int(match["w"]),
+                    height=int(match["h"]),
+                )
+            )
+    return windows
+
+
+def find_window(env: dict[str, str], title: str) -> Window | None:
+    """The first window whose title contains ``title`` (case-insensitive)."""
+    wanted = title.casefold()
+    return next((w for w in list_windows(env) if wanted in w.title.casefold()), None)
+
+
+class Program:
+    """A program launched on a display, ended (its whole process group) when the block ends.
+
+    Args:
+        command: A shell-like command line (split with shlex; no shell runs it).
+        env: Its environment (``x_env``).
+        log_path: Where its standard output and error go.
+    """
+
+    def __init__(self, command: str, env: dict[str, str], *, log_path: Path | None = None):
+        self.command = command
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Program:
+        argv = shlex.split(self.command)
+        if not argv:
+            raise UsageError("desktop.launch: empty command")
+        if shutil.which(argv[0], path=self.env.get("PATH")) is None:
+            raise UsageError(f"desktop.launch: program {argv[0]!r} not found on PATH")
+        with ExitStack() as stack:
+            out = (
+                stack.enter_context(self.log_path.open("wb"))
+                if self.log_path
+                else subprocess.DEVNULL
+            )
+            self.process = subprocess.Popen(
+                argv, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        log.info("launched %s (pid %d)", self.command, self.process.pid)
+        return self
+
+    def exited(self) -> int | None:
+        """The exit status if the program has ended, else None."""
+        return None if self.process is None else self.process.poll()
+
+    def output_tail(self, lines: int = 5) -> str:
+        """The end of what the program printed, for error messages."""
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        text = self.log_path.read_text(errors="replace").strip().splitlines()
+        return "\n".join(text[-lines:])
+
+    def wait_for_window(self, title: str | None, *, timeout_s: float = WINDOW_WAIT_S) -> None:
+        """Wait until a window titled ``title`` appears (any new window when None)."""
+        before = {w.id for w in list_windows(self.env)} if title is None else set()
+
+        def probe() -> bool | None:
+            if self.exited() is not None:
+                return None  # stop polling: it has ended
+            windows = list_windows(self.env)
+            if title is not None:
+                return any(title.casefold() in w.title.casefold() for w in windows)
+            return any(w.id not in before for w in windows)
+
+        found = polling(timeout_s=timeout_s, interval_s=0.1, accept=lambda r: r is not False)(probe)
+        if found is None:
+            tail = self.output_tail()
+            raise DisplayUnavailable(
+                f"desktop.launch: {self.command!r} ended (status {self.exited()}) before its "
+                "window appeared" + (f"; it said:\n{tail}" if tail else "")
+            )
+        if not found:
+            titles = ", ".join(repr(w.title) for w in list_windows(self.env)[:10]) or "none"
+            what = f"a window titled {title!r}" if title else "a window"
+            raise DisplayUnavailable(
+                f"desktop.launch: {self.command!r} showed no {what} within {timeout_s:g} s "
+                f"(windows on the display: {titles})"
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, 15)
+            process.wait(timeout=5)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(process.pid, 9)
+            except ProcessLookupError:
+                pass
+            process.wait()

@@ -1,0 +1,199 @@
+"""Desktop automation on real X programs (xcalc, xmessage) and a Tk window of ours, under an
+Xvfb the tests start; and the import guard, in fresh processes as a user would meet it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from actions.desktop import _key_names
+from agent.api import Agent
+from agent.errors import StepFailed
+from agent.runner import run_task
+from agent.taskfile import load_task
+from perception.offline import OfflineEngine
+from tests.conftest import ROOT, TASKS
+
+FORM = ROOT / "tests" / "fixtures" / "desktop" / "unicode_form.py"
+
+
+def _task(tmp_path: Path, body: str) -> Any:
+    path = tmp_path / "task.yaml"
+    path.write_text(body, encoding="utf-8")
+    return load_task(path)
+
+
+def test_every_digit_key_of_xcalc_is_found_and_pressed(x_display: Any, tmp_path: Path) -> None:
+    with Agent.desktop("xcalc", window="Calculator", trace_dir=tmp_path) as ai:
+        for key in "1234567890":
+            ai.click(key)
+        ai.expect("1234567890")  # only the display can show it: every key landed, in order
+        for key in ("AC", "9", "*", "8", "="):
+            ai.click(key)
+        ai.expect("72")
+        shot = ai.executor.capture()
+        assert shot.source == "Calculator" and shot.size[0] < 400  # the window, not the screen
+    trace = json.loads(next(tmp_path.glob("*/trace.json")).read_text())
+    assert trace["status"] == "passed" and trace["target"]["display"] == x_display.name
+    assert {s["engine"] for s in trace["steps"]} == {"offline/ocr"}
+
+
+def test_a_dialog_button_is_clicked_by_its_label(x_display: Any, tmp_path: Path) -> None:
+    # xmessage -print writes the label of the button pressed, then exits.
+    loaded = _task(
+        tmp_path,
+        "name: dialog\n"
+        "desktop: {launch: 'xmessage -print -buttons Keep,Delete \"Remove all files?\"'}\n"
+        "steps:\n  - expect: Remove all files?\n  - click: Delete\n",
+    )
+    trace, path = run_task(loaded, engine=OfflineEngine(), out=tmp_path)
+    assert trace.status == "passed", trace.steps
+    assert "Delete" in (path.parent / "program.log").read_text().splitlines()
+    assert trace.steps[1].element is not None
+    assert trace.steps[1].element["text"] == "Delete"
+
+
+def test_unicode_text_is_typed_into_a_tk_field_replacing_its_text(
+    x_display: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "saved.txt"
+    text = "Grüße aus Köln — 東京 ✓"
+    loaded = _task(
+        tmp_path,
+        "name: unicode\n"
+        f"desktop: {{launch: '{sys.executable} {FORM} {out}', window: Unicode form}}\n"
+        f"steps:\n  - type: {{text: '{text}', into: old text}}\n"
+        "  - click: Save\n  - expect: Saved\n",
+    )
+    trace, _ = run_task(loaded, engine=OfflineEngine(), out=tmp_path)
+    assert trace.status == "passed", [s.error for s in trace.steps]
+    assert out.read_text(encoding="utf-8") == text
+
+
+def test_a_click_that_changes_nothing_is_retried_then_reported(
+    x_display: Any, tmp_path: Path
+) -> None:
+    loaded = _task(
+        tmp_path,
+        "name: inert\nretries: 1\n"
+        "desktop: {launch: 'xmessage -buttons OK \"Nothing happens here\"', window: xmessage}\n"
+        "steps:\n  - click: Nothing happens here\n  - click: OK\n",
+    )
+    trace, path = run_task(loaded, engine=OfflineEngine(), out=tmp_path)
+    first = trace.steps[0]
+    assert trace.status == "failed" and first.status == "failed"
+    assert first.attempts == 2 and "changed nothing" in (first.error or "")
+    assert trace.steps[1].status == "skipped"
+    assert (path.parent / "report.html").exists()
+
+
+def test_expect_reads_the_screen_until_its_timeout(x_display: Any, tmp_path: Path) -> None:
+    with Agent.desktop("xcalc", window="Calculator", trace_dir=tmp_path) as ai:
+        ai.click("4")
+        ai.expect("4")
+        with pytest.raises(StepFailed, match="'41' not visible after 1 s"):
+            ai.expect("41", timeout=1)
+
+
+def test_two_virtual_displays_in_one_process_each_get_their_clicks(
+    x_display: Any, tmp_path: Path
+) -> None:
+    with (
+        Agent.desktop("xcalc", window="Calculator", trace_dir=tmp_path) as first,
+        Agent.desktop("xcalc", window="Calculator", display="virtual", trace_dir=None) as second,
+    ):
+        assert second.executor.display != first.executor.display
+        first.click("7")
+        second.click("3")
+        first.click("8")
+        first.expect("78")
+        second.expect("3")
+
+
+def test_the_example_runs_on_a_virtual_display_it_starts_and_stops(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "XAUTHORITY")}
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "run", str(TASKS / "desktop_calculator.yaml"),
+         "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passed: 6/6 steps" in result.stdout
+    assert "xauthority" not in result.stdout.lower()
+    trace = json.loads(next(tmp_path.glob("*/trace.json")).read_text())
+    assert trace["target"]["virtual"] is True
+    number = trace["target"]["display"].lstrip(":")
+    assert not Path(f"/tmp/.X{number}-lock").exists(), "the virtual display was left running"
+
+
+# -- the import guard, in fresh processes ---------------------------------------------------------
+GUARD = """
+import sys
+from actions.desktop import DesktopExecutor
+assert "pyautogui" not in sys.modules, "importing the executor must not import pyautogui"
+try:
+    DesktopExecutor(sys.argv[1])
+except Exception as exc:
+    print(type(exc).__name__, exc)
+else:
+    print("no error")
+"""
+
+
+def _guard(display: str, env: dict[str, str], pythonpath: str = "") -> str:
+    env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (pythonpath, str(ROOT)) if p)}
+    result = subprocess.run(
+        [sys.executable, "-c", GUARD, display], capture_output=True, text=True, timeout=60,
+        env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "XAUTHORITY")}
+    return {**env, **extra}
+
+
+def test_guard_without_a_display() -> None:
+    out = _guard("", _env())
+    assert out.startswith("DisplayUnavailable no display: DISPLAY is not set")
+    assert "apt-get install -y xvfb" in out
+
+
+def test_guard_without_an_x_authority_file(x_display: Any, tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-here"
+    out = _guard(x_display.name, _env(DISPLAY=x_display.name, XAUTHORITY=str(missing)))
+    assert out.startswith(f"DisplayUnavailable no X authority file at {missing}")
+    assert f"touch {missing}" in out
+
+
+def test_guard_with_a_display_nobody_runs(x_display: Any) -> None:
+    out = _guard(":4321", _env(XAUTHORITY=x_display.xauthority))
+    assert out.startswith("DisplayUnavailable cannot reach X display :4321")
+
+
+def test_guard_without_tkinter(x_display: Any, tmp_path: Path) -> None:
+    # A Python whose tkinter is broken, as on a system without python3-tk: mouseinfo, which
+    # pyautogui imports, then calls sys.exit.
+    shim = tmp_path / "shim" / "tkinter"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text("raise ImportError('No module named _tkinter')\n")
+    env = _env(DISPLAY=x_display.name, XAUTHORITY=x_display.xauthority)
+    out = _guard(x_display.name, env, pythonpath=str(shim.parent))
+    assert out.startswith("DisplayUnavailable pyautogui could not start")
+    assert "tkinter" in out
+
+
+def test_key_chords_use_pyautogui_names() -> None:
+    assert _key_names("Control+A") == ["ctrl", "a"]
+    assert _key_names("Shift+ArrowDown") == ["shift", "down"]
+    assert _key_names("Enter") == ["enter"]
+    assert _key_names("A") == ["A"]
+    assert _key_names("+") == ["+"]
