@@ -52,7 +52,6 @@ class LabelBox:
 def find_labels(gray: Any) -> list[LabelBox]:
     """Label boxes on a grayscale capture (a 2-D uint8 numpy array), top to bottom."""
     import cv2
-    import numpy as np
 
     found: list[LabelBox] = []
     _, dark = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
