@@ -120,11 +120,17 @@ def _quiet_leaks() -> Iterator[None]:
 
 
 def _close_leaked_pipes() -> None:
-    """Close the pipes pyscreeze's import leaves open (``which scrot``)."""
+    """Close what pyautogui's import leaves open and never uses again: pyscreeze's pipes
+    (``which scrot``) and mouseinfo's X connection (for its own GUI, which we never start)."""
     process = getattr(sys.modules.get("pyscreeze"), "whichProc", None)
     for pipe in (getattr(process, "stdout", None), getattr(process, "stderr", None)):
         if pipe is not None:
             pipe.close()
+    mouseinfo = sys.modules.get("mouseinfo")
+    connection = getattr(mouseinfo, "_display", None)
+    if connection is not None:
+        connection.close()
+        mouseinfo._display = None  # type: ignore[union-attr]
 
 
 def _connect(pyautogui: Any, display: str, authority: str) -> Any:

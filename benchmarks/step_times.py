@@ -3,8 +3,10 @@
     .venv/bin/python benchmarks/step_times.py [--repeat 3] [--tasks tasks/*.yaml]
 
 Runs every example task with the offline engine, twice per repeat: as users run it (the DOM
-first, OCR when the DOM has no good match) and from pixels only (OCR for every target). Prints
-the median step time per source (DOM-resolved, OCR-resolved) and per verb, and writes
+first, OCR when the DOM has no good match) and from pixels only (OCR for every target).
+Desktop tasks (pixels only anyway) run once per repeat, on a virtual display when there is no
+DISPLAY. Prints the median step time per source (DOM-resolved, OCR-resolved in a browser,
+desktop OCR-resolved) and per verb, and writes
 benchmarks/results/step_times.json. Figures are medians over all located steps; compare them
 as ratios, since this machine's speed varies from run to run.
 """
@@ -52,14 +54,17 @@ def main() -> None:
         for mode in ("dom+ocr", "pixels"):
             for _ in range(args.repeat):
                 for path in args.tasks:
+                    loaded = load_task(path)
+                    desktop = loaded.task.desktop is not None
+                    if desktop and mode == "pixels":
+                        continue  # the same run as in the other mode
                     # A fresh engine per run: its OCR cache would otherwise answer the repeats.
                     engine = OfflineEngine(use_dom=mode != "pixels")
-                    trace, _ = run_task(
-                        load_task(path), engine=engine, out=Path(tmp), browser=browser
-                    )
+                    trace, _ = run_task(loaded, engine=engine, out=Path(tmp), browser=browser)
                     for step in trace.steps:
                         if step.verb in LOCATED and step.status == "passed":
                             source = "ocr" if "ocr" in step.engine else "dom"
+                            source = "desktop-ocr" if desktop else source
                             rows.append(
                                 {
                                     "mode": mode,
@@ -88,10 +93,10 @@ def main() -> None:
         }
         for name, items in sorted(groups.items())
     }
-    print(f"\n{'group':28} {'steps':>6} {'median step ms':>15} {'median locate ms':>17}")
+    print(f"\n{'group':30} {'steps':>6} {'median step ms':>15} {'median locate ms':>17}")
     for name, item in summary.items():
         print(
-            f"{name:28} {item['steps']:>6} {item['median_ms']:>15} {item['median_locate_ms']:>17}"
+            f"{name:30} {item['steps']:>6} {item['median_ms']:>15} {item['median_locate_ms']:>17}"
         )
     dom, ocr = summary.get("dom-resolved"), summary.get("ocr-resolved")
     if dom and ocr:

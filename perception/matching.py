@@ -179,7 +179,10 @@ def text_similarity(query: str, text: str) -> float:
         # Contained: good, but worse the more extra text surrounds it.
         return max(whole, 0.75 + 0.2 * len(q) / len(t))
     partial = fuzz.partial_ratio(q, t) / 100 if len(q) >= 4 else 0.0
-    return max(whole, partial * 0.8 * min(1.0, len(q) / max(1, len(t)) + 0.5))
+    # Worse the more the lengths differ: a long text holding the words, or a short fragment
+    # ("to") that happens to occur inside a long description.
+    fit = min(1.0, len(q) / len(t) + 0.5) * min(1.0, len(t) / len(q) + 0.5)
+    return max(whole, partial * 0.8 * fit)
 
 
 def role_factor(role: str, query: Query, intent: Intent) -> float:

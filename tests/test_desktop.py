@@ -20,6 +20,8 @@ from agent.taskfile import load_task
 from perception.offline import OfflineEngine
 from tests.conftest import ROOT, TASKS
 
+pytest_plugins = ["pytester"]
+
 FORM = ROOT / "tests" / "fixtures" / "desktop" / "unicode_form.py"
 
 
@@ -197,3 +199,43 @@ def test_key_chords_use_pyautogui_names() -> None:
     assert _key_names("Enter") == ["enter"]
     assert _key_names("A") == ["A"]
     assert _key_names("+") == ["+"]
+
+
+# -- the Python API and the pytest plugin ---------------------------------------------------------
+def test_the_readme_desktop_example_runs_as_a_script(tmp_path: Path) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    block = next(b for b in blocks if "Agent.desktop(" in b)
+    script = tmp_path / "calc.py"
+    script.write_text(block, encoding="utf-8")
+    # No DISPLAY: the script starts (and stops) its own virtual display.
+    env = {**_env(), "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    trace = json.loads(next((tmp_path / "runs").glob("*/trace.json")).read_text())
+    assert trace["status"] == "passed" and len(trace["steps"]) == 6
+
+
+def test_the_desktop_ai_fixture_starts_the_marked_program(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.agent(launch="xcalc", window="Calculator")
+        def test_product(desktop_ai):
+            for key in "6*7=":
+                desktop_ai.click(key)
+            desktop_ai.expect("42")
+
+        @pytest.mark.agent(launch="xcalc", window="Calculator", engine="offline")
+        def test_wrong(desktop_ai):
+            desktop_ai.click("3")
+            desktop_ai.expect("35", timeout=0.5)
+        """
+    )
+    result = pytester.runpytest_subprocess("--agent-display", "virtual", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*failing step: 2 expect 35*not visible*", "*screenshot: *.jpg"])
