@@ -239,3 +239,34 @@ def test_the_desktop_ai_fixture_starts_the_marked_program(pytester: pytest.Pytes
     result = pytester.runpytest_subprocess("--agent-display", "virtual", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*failing step: 2 expect 35*not visible*", "*screenshot: *.jpg"])
+
+
+def test_a_window_capture_carries_its_origin_and_clicks_land_in_it(
+    x_display: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "saved.txt"
+    launch = f"{sys.executable} {FORM} {out}"  # the form asks for its window at +40+40
+    with Agent.desktop(launch, window="Unicode form", trace_dir=None) as ai:
+        shot = ai.executor.capture()
+        assert shot.origin == (40, 40) and shot.size == (520, 160) and shot.scale == 1.0
+        save = ai.locate("Save")
+        assert save.box.y0 < 120  # in window pixels, not screen pixels
+        ai.type("plain ASCII", into="old text")
+        ai.click("Save")
+        ai.expect("Saved")
+    assert out.read_text(encoding="utf-8") == "plain ASCII"
+
+
+def test_tesseract_reads_a_label_rapidocr_may_doubt(x_display: Any) -> None:
+    # The second reader on its own, on a real xcalc key: installed and working in CI.
+    from perception.labels import _crop, _tesseract, find_labels
+
+    with Agent.desktop("xcalc", window="Calculator", trace_dir=None) as ai:
+        import numpy as np
+
+        shot = ai.executor.capture()
+        gray = np.asarray(shot.image.convert("L"))
+        sto = ai.locate("STO")
+        (label,) = [lb for lb in find_labels(gray) if lb.box == sto.box]
+        reading = _tesseract(_crop(gray, label))
+    assert reading is not None and reading[0] == "STO" and reading[1] > 0.5
