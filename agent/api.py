@@ -18,12 +18,13 @@ from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from agent.cache import LocateCache, check_mode
 from agent.errors import AgentError, ElementNotFound, StepFailed, UsageError
 from agent.report import try_write_report
 from agent.runner import execute_step
 from agent.secrets import Secrets
 from agent.task import STEP_MODELS, describe, step_args
-from agent.trace import StepRecord, Trace, TraceWriter, new_run_dir
+from agent.trace import StepRecord, Trace, TraceWriter, new_run_dir, slug
 from agent.values import Kind, convert
 from perception.elements import Element
 from perception.engine import Engine
@@ -52,6 +53,8 @@ class Agent:
         owns_executor: bool = False,
         writer: TraceWriter | None = None,
         secrets: Mapping[str, str] | Secrets | None = None,
+        cache: str | LocateCache | None = None,
+        cache_dir: str | Path = "gui-agent-cache",
     ) -> None:
         self.executor = executor
         self.engine = engine
@@ -59,6 +62,11 @@ class Agent:
         self.retries = retries
         self._owns = owns_executor
         self.secrets = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
+        # A mode builds the cache file <cache_dir>/<name>.cache.yaml; the runner hands in its own.
+        if isinstance(cache, str) and check_mode(cache) != "off":
+            path = Path(cache_dir) / f"{slug(name)}.cache.yaml"
+            cache = LocateCache(path, check_mode(cache), secrets=self.secrets)
+        self.cache: LocateCache | None = cache if isinstance(cache, LocateCache) else None
         self._site: Any = None
         self._stack = ExitStack()  # what a constructor started (a display, a program)
         # The task runner hands in its own trace (and writes its report); API runs start one.
@@ -210,7 +218,7 @@ class Agent:
         shot, cause = execute_step(
             step, record, executor=self.executor, engine=self.engine, task_timeout=self.timeout,
             retries=self.retries, base_url=page.url if page is not None else "",
-            secrets=self.secrets,
+            secrets=self.secrets, cache=self.cache,
         )  # fmt: skip
         if self.secrets:  # an error may quote a field's content: nothing shown holds a value
             masked = StepRecord.model_validate(self.secrets.mask(record.model_dump(mode="json")))
@@ -387,6 +395,8 @@ class Agent:
             self._writer.write()
             if self._writer.trace is self.trace and not self._hands_in:
                 try_write_report(self._writer.run_dir)
+        if self.cache is not None and not self._hands_in:
+            self.cache.save()
         if self._owns:
             self.executor.close()
         if self._site is not None:

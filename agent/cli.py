@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
     run.add_argument(
+        "--cache",
+        choices=("read-write", "read-only", "write-only", "off"),
+        help="the locate cache beside each task (TASK.cache.yaml); default read-write, "
+        "read-only when CI is set (GUI_AGENT_CACHE)",
+    )
+    run.add_argument(
         "--display",
         type=_display_choice,
         help='desktop tasks: "auto" ($DISPLAY, else a virtual one), "virtual" or ":N"',
@@ -198,6 +204,7 @@ def _locate(args: Any, console: Console) -> int:
 def _run(args: Any, console: Console, errors: Console) -> int:
     import os
 
+    from agent.cache import LocateCache, cache_path_for, default_mode, is_cache_file
     from agent.runner import run_task
     from agent.secrets import read_env_file
     from agent.taskfile import LoadedTask, load_task
@@ -208,7 +215,10 @@ def _run(args: Any, console: Console, errors: Console) -> int:
         env.update(read_env_file(args.env_file))
     loaded: list[LoadedTask] = []
     problems: list[str] = []
-    for path in args.tasks:  # every file is checked before any browser starts
+    paths = [p for p in args.tasks if not is_cache_file(p)]  # tasks/*.yaml matches them too
+    if not paths:
+        raise UserError("no task files given (only locate caches, *.cache.yaml)")
+    for path in paths:  # every file is checked before any browser starts
         try:
             task = load_task(path, env=env)
         except TaskFileError as exc:
@@ -244,9 +254,14 @@ def _run(args: Any, console: Console, errors: Console) -> int:
             status.stop()
             console.print(_step_line(record, total), soft_wrap=True)
 
+        cache = None
+        mode = args.cache or default_mode()
+        if mode != "off":
+            cache = LocateCache(cache_path_for(task.path), mode, secrets=task.secrets)
         try:
             trace, path = run_task(
                 task,
+                cache=cache,
                 engine=engine,
                 out=args.out,
                 headed=args.headed,
@@ -339,6 +354,7 @@ def _run_parallel(args: Any, paths: list[Path], console: Console) -> int:
     options += ["--headed"] if args.headed else []
     options += ["--cdp", args.cdp] if args.cdp else []
     options += ["--display", args.display] if args.display else []
+    options += ["--cache", args.cache] if args.cache else []
     options += ["--env-file", str(args.env_file)] if args.env_file else []
     console.print(f"[bold]{len(paths)} task files[/] on {args.workers} workers")
 
@@ -361,9 +377,8 @@ def _step_line(record: Any, total: int) -> str:
     seconds = record.duration_ms / 1000
     line = (
         f" {icon} {record.index + 1}/{total} [bold]{record.verb}[/] {escape(record.target)}"
-        f" [dim]{record.engine or '-'} {seconds:.2f} s"
-        + (f", {record.attempts} tries" if record.attempts > 1 else "")
-        + "[/]"
+        f" [dim]{record.engine or '-'}{' cached' if record.cache == 'hit' else ''}"
+        f" {seconds:.2f} s" + (f", {record.attempts} tries" if record.attempts > 1 else "") + "[/]"
     )
     if record.tie:
         line += " [yellow](tie: see the trace)[/]"

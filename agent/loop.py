@@ -27,6 +27,7 @@ from actions.schema import (
     TypeText,
     Wait,
 )
+from agent.cache import CacheEntry, LocateCache
 from agent.errors import (
     RETRYABLE,
     ActionError,
@@ -74,6 +75,7 @@ class StepContext:
     retries: int
     base_url: str = ""
     secrets: Secrets = field(default_factory=Secrets)
+    cache: LocateCache | None = None
 
 
 class StepRunner:
@@ -84,6 +86,8 @@ class StepRunner:
         self.record = ctx.record
         self._started = time.monotonic()
         self._last_shot: Screenshot | None = None
+        # Elements found live on this try, stored in the cache once the step has passed.
+        self._found: list[CacheEntry] = []
 
     # -- timing helpers ------------------------------------------------------------------------
     @contextmanager
@@ -121,9 +125,15 @@ class StepRunner:
         return self._last_shot
 
     def locate(self, description: str, intent: Intent) -> Element:
-        """Capture and find an element, scrolling it into view when it lies off screen."""
+        """Capture and find an element, scrolling it into view when it lies off screen.
+
+        On a step's first try, a validated cache entry answers without the engine.
+        """
         for _ in range(3):
             shot = self.capture()
+            cached = self._from_cache(description, shot)
+            if cached is not None:
+                return cached
             with self._engine_call("locate"):
                 found = self.ctx.engine.locate(
                     shot, description, intent=intent, page=self.ctx.executor.page
@@ -140,10 +150,47 @@ class StepRunner:
             width, height = shot.size
             reveal = getattr(self.ctx.executor, "reveal", None)
             if element.box.inside(width, height) or not element.handle or reveal is None:
+                self._remember(description, shot, element)
                 return element
             with self._timed("act"):
                 reveal(element.handle)
         raise ActionError(f"{description!r} stays off screen after scrolling it into view")
+
+    def _cache_step(self, description: str) -> str:
+        return f"{self.record.verb} {description}"
+
+    def _from_cache(self, description: str, shot: Screenshot) -> Element | None:
+        cache = self.ctx.cache
+        if cache is None or not cache.reads or self.record.attempts > 1:
+            return None  # a retry locates live: the cached element may be why the try failed
+        with self._timed("locate"):
+            element, status = cache.lookup(
+                self._cache_step(description), shot, self.ctx.executor.page
+            )
+        if self.record.cache != "miss":
+            self.record.cache = status
+        if element is not None:
+            self.record.element = element.summary()
+            self.record.engine = element.engine
+            self.record.candidates = [element.summary()]
+        return element
+
+    def _remember(self, description: str, shot: Screenshot, element: Element) -> None:
+        cache = self.ctx.cache
+        if cache is None:
+            return
+        entry = cache.entry_for(
+            self._cache_step(description), shot, self.ctx.executor.page, element
+        )
+        if entry is not None:
+            self._found.append(entry)
+
+    def commit_cache(self) -> None:
+        """Store what this step found live (called once the step has passed)."""
+        if self.ctx.cache is not None:
+            for entry in self._found:
+                self.ctx.cache.store(entry)
+        self._found.clear()
 
     def _note(self, found: Located) -> None:
         record = self.record
@@ -193,8 +240,11 @@ class StepRunner:
         for attempt in step_retrying(attempts=attempts, deadline_s=self.ctx.timeout_s):
             with attempt:
                 self.record.attempts += 1
+                self._found.clear()
                 try:
-                    return self._once(verb, args)
+                    result = self._once(verb, args)
+                    self.commit_cache()
+                    return result
                 except RETRYABLE as exc:
                     # Every try's failure stays in the trace, not only the last one.
                     self.record.notes.append(f"try {self.record.attempts}: {exc}")

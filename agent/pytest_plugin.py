@@ -7,7 +7,8 @@
   Where Playwright's own Chromium is not installed but a system one is, pytest-playwright's
   launch is pointed at the system one.
 - Options, each with an ini twin: ``--agent-engine``, ``--agent-model``, ``--agent-endpoint``,
-  ``--agent-trace-dir``; ``@pytest.mark.agent(engine=..., ...)`` overrides them per test.
+  ``--agent-trace-dir``, ``--agent-cache``, ``--agent-display``;
+  ``@pytest.mark.agent(engine=..., ...)`` overrides them per test.
 - A failing test's report names the failing step, its screenshot and the trace (attached to
   pytest-html when it is installed).
 - ``--agent-tasks`` (ini ``agent_tasks = true``) collects task YAML files as tests, each run as
@@ -29,6 +30,8 @@ OPTIONS = {
     "model": "Qwen3-VL folder or hub id; with an endpoint, the served model's name",
     "endpoint": "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1",
     "trace_dir": "where runs write their trace (default: runs)",
+    "cache": "the locate cache: read-write, read-only, write-only or off (default off; "
+    "fixtures keep it in gui-agent-cache/ under the rootdir, task files beside them)",
     "display": "desktop_ai and desktop task files: auto (default: $DISPLAY, else a virtual "
     "display), virtual, or :N",
     "cdp": "task files: attach to a Chromium at this CDP URL (the ai fixture uses "
@@ -53,7 +56,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Declare the marker; point pytest-playwright at a system Chromium when needed."""
     config.addinivalue_line(
-        "markers", "agent(engine=None, model=None, endpoint=None, trace_dir=None, "
+        "markers", "agent(engine=None, model=None, endpoint=None, trace_dir=None, cache=None, "
         "launch=None, window=None): gui-agent options for this test (launch and window: "
         "the program desktop_ai starts, and its window)",
     )  # fmt: skip
@@ -93,11 +96,21 @@ def ai(request: pytest.FixtureRequest) -> Iterator[Any]:
         endpoint=setting(request.config, "endpoint", marker),
         trace_dir=setting(request.config, "trace_dir", marker) or "runs",
         name=request.node.name,
+        **_cache_options(request, marker),
     )
     request.node.stash[_AGENT] = agent
     yield agent
     report = request.node.stash.get(_CALL_REPORT, None)
     agent.close("failed" if report is not None and report.failed else None)
+
+
+def _cache_options(request: pytest.FixtureRequest, marker: pytest.Mark | None) -> dict[str, Any]:
+    """The cache mode and a folder per test module (test names repeat across modules)."""
+    module = Path(str(request.node.path)).stem
+    return {
+        "cache": setting(request.config, "cache", marker) or "off",
+        "cache_dir": request.config.rootpath / "gui-agent-cache" / module,
+    }
 
 
 @pytest.fixture
@@ -115,6 +128,7 @@ def desktop_ai(request: pytest.FixtureRequest) -> Iterator[Any]:
         endpoint=setting(request.config, "endpoint", marker),
         trace_dir=setting(request.config, "trace_dir", marker) or "runs",
         name=request.node.name,
+        **_cache_options(request, marker),
     )
     request.node.stash[_AGENT] = agent
     yield agent
@@ -207,7 +221,7 @@ class TaskItem(pytest.Item):
             value = setting(config, name)
             if value:
                 command += [f"--{name}", str(value)]
-        for name in ("cdp", "display"):
+        for name in ("cdp", "display", "cache"):
             value = setting(config, name)
             command += [f"--{name}", str(value)] if value else []
         command += ["--out", str(setting(config, "trace_dir") or "runs")]

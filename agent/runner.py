@@ -12,6 +12,7 @@ from typing import Any
 
 from actions.base import Executor
 from actions.retry import polling
+from agent.cache import LocateCache
 from agent.errors import AgentError, UserError
 from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner
 from agent.report import try_write_report
@@ -127,6 +128,7 @@ def run_task(
     browser: Any = None,
     cdp: str | None = None,
     display: str | None = None,
+    cache: LocateCache | None = None,
     on_step_start: StepCallback | None = None,
     on_step_end: StepCallback | None = None,
 ) -> tuple[Trace, Path]:
@@ -134,7 +136,8 @@ def run_task(
 
     ``browser`` (a running Playwright ``Browser``) is reused when given; ``cdp`` attaches to a
     Chromium running elsewhere; else one is launched. ``display`` overrides a desktop task's
-    display (``auto``, ``virtual``, ``:N``).
+    display (``auto``, ``virtual``, ``:N``). ``cache`` (a :class:`~agent.cache.LocateCache`)
+    replays validated locates and is saved at the end, whatever the outcome.
     Returns the trace and its path. Model and action failures end the run with status
     ``failed``; environment problems (no browser) with ``error``. User errors (a wrong
     option) and ``KeyboardInterrupt`` are re-raised after the trace is written, with status
@@ -162,7 +165,7 @@ def run_task(
             ):
                 trace.target.update(info)
                 trace.status = _run_steps(
-                    loaded, executor, engine, writer, "", on_step_start, on_step_end
+                    loaded, executor, engine, writer, "", cache, on_step_start, on_step_end
                 )
         else:
             assert task.browser is not None
@@ -178,7 +181,7 @@ def run_task(
             ) as (executor, url):
                 trace.target["start_url"] = url
                 trace.status = _run_steps(
-                    loaded, executor, engine, writer, url, on_step_start, on_step_end
+                    loaded, executor, engine, writer, url, cache, on_step_start, on_step_end
                 )
                 trace.blocked_requests = list(getattr(executor, "blocked", []))
     except KeyboardInterrupt:
@@ -206,6 +209,8 @@ def run_task(
         trace.duration_ms = round((time.monotonic() - started) * 1000, 1)
         writer.write()
         try_write_report(writer.run_dir)
+        if cache is not None:
+            cache.save()
         for handler in handlers:
             handler.removeFilter(masking)
     return trace, writer.path
@@ -225,6 +230,7 @@ def _run_steps(
     engine: Engine,
     writer: TraceWriter,
     base_url: str,
+    cache: LocateCache | None,
     on_step_start: StepCallback | None,
     on_step_end: StepCallback | None,
 ) -> RunStatus:
@@ -233,7 +239,7 @@ def _run_steps(
     task, trace = loaded.task, writer.trace
     agent = Agent(
         executor, engine, writer=writer, timeout=task.timeout, retries=task.retries,
-        secrets=loaded.secrets,
+        secrets=loaded.secrets, cache=cache,
     )  # fmt: skip
     for step, record in zip(task.steps, trace.steps, strict=True):
         if on_step_start:
@@ -260,6 +266,7 @@ def execute_step(
     retries: int = 2,
     base_url: str = "",
     secrets: Secrets | None = None,
+    cache: LocateCache | None = None,
 ) -> tuple[Screenshot | None, AgentError | None]:
     """Run one validated step, filling ``record``.
 
@@ -280,6 +287,7 @@ def execute_step(
             retries=retries,
             base_url=base_url,
             secrets=secrets or Secrets(),
+            cache=cache,
         )
     )
     record.status = "running"

@@ -44,6 +44,11 @@ class StepRecord(BaseModel):
     target: str = ""
     status: StepStatus = "pending"
     engine: str = ""
+    cache: Literal["hit", "miss", "live"] | None = Field(
+        default=None,
+        description="With a locate cache: replayed (hit), an entry that failed validation "
+        "(miss, then located live), or no entry (live).",
+    )
     element: dict[str, Any] | None = None
     candidates: list[dict[str, Any]] = Field(default_factory=list)
     tie: bool = False

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from actions.browser_launch import CHROMIUM_ARGS, find_chromium  # noqa: E402
+from agent.cache import is_cache_file  # noqa: E402
 from agent.runner import run_task  # noqa: E402
 from agent.taskfile import load_task  # noqa: E402
 from perception.offline import OfflineEngine  # noqa: E402
@@ -40,7 +41,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
-        "--tasks", nargs="*", type=Path, default=sorted((ROOT / "tasks").glob("*.yaml"))
+        "--tasks",
+        nargs="*",
+        type=Path,
+        default=sorted(p for p in (ROOT / "tasks").glob("*.yaml") if not is_cache_file(p)),
     )
     parser.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "step_times.json"

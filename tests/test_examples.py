@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
+from agent.cache import is_cache_file
 from agent.runner import run_task
 from agent.taskfile import load_task
 from agent.trace import Trace
 from perception.offline import OfflineEngine
 from tests.conftest import TASKS
 
-EXAMPLES = sorted(TASKS.glob("*.yaml"))
+EXAMPLES = sorted(p for p in TASKS.glob("*.yaml") if not is_cache_file(p))
 
 
 def test_there_are_at_least_three_examples() -> None:

@@ -142,3 +142,26 @@ def test_the_entry_point_is_installed() -> None:
     names = {ep.name: ep.value for ep in entry_points(group="pytest11")}
     assert names.get("gui_agent") == "agent.pytest_plugin"
     assert Path(__file__).exists()
+
+
+def test_the_cache_option_replays_the_second_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_shop=f"""
+        def test_login(page, ai):
+            page.goto("{LOGIN}")
+            ai.type("alice", into="Username")
+            ai.type("hunter2", into="Password")
+            ai.click("Sign in")
+            ai.expect("Welcome, alice")
+            print("cache:", [s.cache for s in ai.trace.steps])
+        """
+    )
+    first = pytester.runpytest_subprocess("--agent-cache", "read-write", "-s")
+    first.assert_outcomes(passed=1)
+    assert "cache: ['live', 'live', 'live', None]" in first.stdout.str()
+    cache_file = pytester.path / "gui-agent-cache" / "test_shop" / "test-login-chromium.cache.yaml"
+    assert cache_file.exists()
+    pytester.makeini("[pytest]\nagent_cache = read-only\n")
+    again = pytester.runpytest_subprocess("-s")
+    again.assert_outcomes(passed=1)
+    assert "cache: ['hit', 'hit', 'hit', None]" in again.stdout.str()
