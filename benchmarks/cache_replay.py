@@ -1,0 +1,142 @@
+"""What the locate cache saves: a task located from pixels (OCR), then replayed from its cache.
+
+    .venv/bin/python benchmarks/cache_replay.py [--repeat 3] [--task tasks/register.yaml]
+
+Each repeat runs the task three times with a fresh offline engine reading pixels only (OCR for
+every target, as a model-free stand-in for an expensive engine): uncached, then recording a
+cache, then replaying it. Counts the engine's locate calls, and prints the median time of the
+located steps (click, type, select...) and of their locate phase, and the ratios; writes
+benchmarks/results/cache_replay.json. Expect steps read the screen live either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from actions.browser_launch import CHROMIUM_ARGS, find_chromium  # noqa: E402
+from agent.cache import LocateCache, cache_path_for  # noqa: E402
+from agent.runner import run_task  # noqa: E402
+from agent.taskfile import load_task  # noqa: E402
+from perception.engine import Located  # noqa: E402
+from perception.offline import OfflineEngine  # noqa: E402
+
+LOCATED = ("click", "double_click", "right_click", "hover", "type", "select", "drag")
+
+
+class CountingEngine(OfflineEngine):
+    """The offline engine (pixels only), counting calls to locate a target (extract reads a
+    value, which the cache does not replay, and is not counted)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_dom=False)
+        self.locates = 0
+        self._reading = False
+
+    def locate(self, *args: Any, **kwargs: Any) -> Located:
+        self.locates += 0 if self._reading else 1
+        return super().locate(*args, **kwargs)
+
+    def extract(self, *args: Any, **kwargs: Any) -> Any:
+        self._reading = True
+        try:
+            return super().extract(*args, **kwargs)
+        finally:
+            self._reading = False
+
+
+def main() -> None:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--task", type=Path, default=ROOT / "tasks" / "register.yaml")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "cache_replay.json"
+    )
+    args = parser.parse_args()
+
+    rows: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+        browser = p.chromium.launch(executable_path=find_chromium(p), args=list(CHROMIUM_ARGS))
+        for repeat in range(args.repeat):
+            # A copy of the task's folder, so the cache starts empty and the repository's
+            # committed cache is left alone.
+            folder = Path(tmp) / f"r{repeat}"
+            shutil.copytree(args.task.parent, folder, ignore=shutil.ignore_patterns("*.cache.*"))
+            task_path = folder / args.task.name
+            for mode in ("uncached", "recording", "replay"):
+                engine = CountingEngine()
+                cache = None
+                if mode != "uncached":
+                    cache = LocateCache(cache_path_for(task_path), "read-write")
+                trace, _ = run_task(
+                    load_task(task_path), engine=engine, out=Path(tmp) / "runs",
+                    browser=browser, cache=cache,
+                )  # fmt: skip
+                located = [s for s in trace.steps if s.verb in LOCATED and s.status == "passed"]
+                for step in located:
+                    rows.append({"mode": mode, "verb": step.verb, "ms": step.duration_ms,
+                                 "locate_ms": step.timings.locate, "cache": step.cache})  # fmt: skip
+                runs.append({"mode": mode, "status": trace.status, "locate_calls": engine.locates,
+                             "run_ms": trace.duration_ms})  # fmt: skip
+                print(f"{mode:10} {trace.status:7} locate calls {engine.locates}", file=sys.stderr)
+        browser.close()
+
+    summary: dict[str, dict[str, float]] = {}
+    for mode in ("uncached", "recording", "replay"):
+        items = [r for r in rows if r["mode"] == mode]
+        calls = [r["locate_calls"] for r in runs if r["mode"] == mode]
+        summary[mode] = {
+            "located_steps": len(items),
+            "median_step_ms": round(statistics.median(r["ms"] for r in items), 1),
+            "median_locate_ms": round(statistics.median(r["locate_ms"] for r in items), 1),
+            "locate_calls_per_run": statistics.median(calls),
+            "hits": sum(1 for r in items if r["cache"] == "hit"),
+        }
+    print(f"\n{'run':10} {'steps':>6} {'median step ms':>15} {'median locate ms':>17} "
+          f"{'locate calls/run':>17} {'hits':>5}")  # fmt: skip
+    for mode, item in summary.items():
+        print(f"{mode:10} {item['located_steps']:>6} {item['median_step_ms']:>15} "
+              f"{item['median_locate_ms']:>17} {item['locate_calls_per_run']:>17} "
+              f"{item['hits']:>5}")  # fmt: skip
+    cold, warm = summary["uncached"], summary["replay"]
+    step_ratio = cold["median_step_ms"] / warm["median_step_ms"]
+    locate_ratio = cold["median_locate_ms"] / max(warm["median_locate_ms"], 0.1)
+    print(f"\nuncached / replayed: {step_ratio:.1f}x per located step, "
+          f"{locate_ratio:.0f}x for the locate phase")  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps(
+            {
+                "date": datetime.now().isoformat(timespec="seconds"),
+                "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, "
+                f"Python {platform.python_version()}",
+                "task": str(args.task.relative_to(ROOT)),
+                "repeat": args.repeat,
+                "summary": summary,
+                "ratios": {"step": round(step_ratio, 1), "locate": round(locate_ratio, 1)},
+                "runs": runs,
+                "steps": rows,
+            },
+            indent=2,
+        )
+    )
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
