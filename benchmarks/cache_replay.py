@@ -89,10 +89,14 @@ def main() -> None:
                 )  # fmt: skip
                 located = [s for s in trace.steps if s.verb in LOCATED and s.status == "passed"]
                 for step in located:
-                    rows.append({"mode": mode, "verb": step.verb, "ms": step.duration_ms,
-                                 "locate_ms": step.timings.locate, "cache": step.cache})  # fmt: skip
-                runs.append({"mode": mode, "status": trace.status, "locate_calls": engine.locates,
-                             "run_ms": trace.duration_ms})  # fmt: skip
+                    rows.append(
+                        {"mode": mode, "verb": step.verb, "ms": step.duration_ms,
+                         "locate_ms": step.timings.locate, "cache": step.cache}
+                    )  # fmt: skip
+                runs.append(
+                    {"mode": mode, "status": trace.status, "locate_calls": engine.locates,
+                     "run_ms": trace.duration_ms}
+                )  # fmt: skip
                 print(f"{mode:10} {trace.status:7} locate calls {engine.locates}", file=sys.stderr)
         browser.close()
 
