@@ -241,6 +241,7 @@ class Program:
         self.env = env
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
+        self._before: set[str] = set()
 
     def __enter__(self) -> Program:
         argv = shlex.split(self.command)
@@ -248,6 +249,8 @@ class Program:
             raise UsageError("desktop.launch: empty command")
         if shutil.which(argv[0], path=self.env.get("PATH")) is None:
             raise UsageError(f"desktop.launch: program {argv[0]!r} not found on PATH")
+        # The windows already there, read before the program can open its own (it may be quick).
+        self._before = {w.id for w in list_windows(self.env)}
         with ExitStack() as stack:
             out = (
                 stack.enter_context(self.log_path.open("wb"))
@@ -273,7 +276,7 @@ class Program:
 
     def wait_for_window(self, title: str | None, *, timeout_s: float = WINDOW_WAIT_S) -> None:
         """Wait until a window titled ``title`` appears (any new window when None)."""
-        before = {w.id for w in list_windows(self.env)} if title is None else set()
+        before = self._before
 
         def probe() -> bool | None:
             if self.exited() is not None:

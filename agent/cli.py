@@ -110,16 +110,33 @@ def _engine_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--api-key-env", help="variable holding the endpoint's key (OPENAI_API_KEY)")
     group.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"))
     group.add_argument("--max-pixels", type=int, help="image budget for the model, in pixels")
+    group.add_argument(
+        "--image-budget",
+        choices=("small", "medium", "large"),
+        help="image budget presets: 256, 512 or 1024 visual tokens (instead of --max-pixels)",
+    )
+    group.add_argument(
+        "--zoom",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ground in two passes (whole screen, then a crop); default: on screens over "
+        "twice the image budget",
+    )
     group.add_argument("--moe-top-k", type=int, help="experts per token for MoE checkpoints")
-    group.add_argument("--quantize", choices=("4bit", "8bit"), help="bitsandbytes, CUDA only")
+    group.add_argument(
+        "--quantize",
+        choices=("4bit", "8bit", "int8"),
+        help="4bit/8bit: bitsandbytes, CUDA only; int8: dynamic quantisation of the language "
+        "model's linear layers, CPU only",
+    )
     group.add_argument(
         "--threshold", type=float, help="auto: offline confidence below this asks the model"
     )
 
 
 def _cli_settings(args: Any) -> dict[str, Any]:
-    keys = ("engine", "model", "endpoint", "api_key_env", "device", "max_pixels", "moe_top_k",
-            "quantize", "threshold")  # fmt: skip
+    keys = ("engine", "model", "endpoint", "api_key_env", "device", "max_pixels", "image_budget",
+            "zoom", "moe_top_k", "quantize", "threshold")  # fmt: skip
     return {key: getattr(args, key, None) for key in keys}
 
 

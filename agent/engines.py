@@ -11,6 +11,8 @@ from agent.errors import UsageError
 from perception.engine import Engine
 
 EngineName = Literal["auto", "offline", "qwen3vl", "openai"]
+IMAGE_BUDGETS = {"small": 256 * 32 * 32, "medium": 512 * 32 * 32, "large": 1024 * 32 * 32}
+"""Image budget presets in pixels: each visual token covers 32x32 pixels of the image."""
 ENGINES: tuple[str, ...] = ("auto", "offline", "qwen3vl", "openai")
 """Engine names, the default first."""
 
@@ -31,8 +33,23 @@ class EngineSettings(BaseModel):
     )
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     max_pixels: int | None = Field(default=None, ge=32 * 32, le=16_777_216)
+    image_budget: Literal["small", "medium", "large"] | None = Field(
+        default=None, description="A preset image budget (256, 512 or 1024 visual tokens)."
+    )
+    zoom: bool | None = Field(
+        default=None, description="Two-pass grounding; None: on screens over twice the budget."
+    )
     moe_top_k: int | None = Field(default=None, ge=1, le=128)
-    quantize: Literal["4bit", "8bit"] | None = None
+    quantize: Literal["4bit", "8bit", "int8"] | None = None
+
+    def pixels(self) -> int | None:
+        """The image budget in pixels: ``max_pixels``, a preset's, or None (the engine's)."""
+        if self.max_pixels and self.image_budget:
+            raise UsageError("give --max-pixels or --image-budget, not both")
+        if self.image_budget:
+            return IMAGE_BUDGETS[self.image_budget]
+        return self.max_pixels
+
     pixels_only: bool = False
 
     @classmethod
@@ -91,9 +108,12 @@ def _vlm(kind: str, settings: EngineSettings) -> Engine:
             )
         from perception.served import OpenAIEngine
 
+        if settings.quantize:
+            raise UsageError("--quantize applies to the in-process engine (--engine qwen3vl)")
         served = OpenAIEngine(settings.endpoint, settings.model, api_key_env=settings.api_key_env)
-        if settings.max_pixels:
-            served.max_pixels = settings.max_pixels
+        if settings.pixels():
+            served.max_pixels = settings.pixels()  # type: ignore[assignment]
+        served.zoom = settings.zoom
         return served
     if not settings.model:
         raise UsageError(
@@ -105,7 +125,8 @@ def _vlm(kind: str, settings: EngineSettings) -> Engine:
     return Qwen3VLEngine(
         settings.model,
         device=settings.device,
-        max_pixels=settings.max_pixels,
+        max_pixels=settings.pixels(),
         moe_top_k=settings.moe_top_k,
         quantize=settings.quantize,
+        zoom=settings.zoom,
     )

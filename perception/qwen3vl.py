@@ -86,6 +86,27 @@ def _chat_template(path: str) -> str | None:
     return None
 
 
+def _int8_language_model(model: Any) -> None:
+    """Dynamic int8 quantisation of the language model's linear layers and the output head.
+
+    The vision encoder stays fp32 (it runs once per image, and its accuracy matters most for
+    grounding). torch marks this API as deprecated in favour of torchao, which is not
+    installed here; it still works, so its warnings are silenced.
+    """
+    import warnings
+
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        language = model.model.language_model
+        quantize_dynamic(language, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+        head = quantize_dynamic(torch.nn.Sequential(model.lm_head), {torch.nn.Linear},
+                                dtype=torch.qint8)  # fmt: skip
+        model.lm_head = head[0]
+
+
 class Qwen3VLEngine(VlmEngine):
     """Qwen3-VL (dense or MoE) running in this process.
 
@@ -96,7 +117,8 @@ class Qwen3VLEngine(VlmEngine):
         max_pixels: The image budget; the default depends on the device.
         threads: CPU threads for torch (default: all cores).
         moe_top_k: For MoE checkpoints, the experts used per token (fewer is faster).
-        quantize: ``4bit`` or ``8bit`` through bitsandbytes (CUDA only).
+        quantize: ``4bit`` or ``8bit`` through bitsandbytes (CUDA only), or ``int8``: dynamic
+            quantisation of the language model's linear layers (CPU only).
         attention: ``auto`` uses flash-attention 2 on CUDA when installed, else sdpa.
     """
 
@@ -111,12 +133,13 @@ class Qwen3VLEngine(VlmEngine):
         max_pixels: int | None = None,
         threads: int | None = None,
         moe_top_k: int | None = None,
-        quantize: Literal["4bit", "8bit"] | None = None,
+        quantize: Literal["4bit", "8bit", "int8"] | None = None,
         attention: str = "auto",
         divisor: float = GRID,
         max_new_tokens: int = 256,
+        zoom: bool | None = None,
     ) -> None:
-        super().__init__(divisor=divisor, max_new_tokens=max_new_tokens)
+        super().__init__(divisor=divisor, max_new_tokens=max_new_tokens, zoom=zoom)
         self.model_path = model
         self.device_wanted: Device = device
         self.dtype_wanted = dtype
@@ -167,7 +190,11 @@ class Qwen3VLEngine(VlmEngine):
         if self.moe_top_k is not None:
             # The router copies this into each gate at build time: it must be set at load.
             kwargs["text_config"] = {"num_experts_per_tok": self.moe_top_k}
-        if self.quantize:
+        if self.quantize == "int8" and device != "cpu":
+            raise UsageError(
+                f"--quantize int8 is for CPUs; on {device} use --quantize 8bit (bitsandbytes)"
+            )
+        if self.quantize in ("4bit", "8bit"):
             kwargs["quantization_config"] = self._quantization(device)
         log.warning(
             "loading Qwen3-VL from %s on %s (%s); on a CPU this takes a minute or more",
@@ -182,8 +209,10 @@ class Qwen3VLEngine(VlmEngine):
         except OSError as exc:
             raise MissingDependency(self._missing_message(str(exc))) from exc
         model = model.eval()
-        if not self.quantize:
+        if self.quantize not in ("4bit", "8bit"):
             model = model.to(device)
+        if self.quantize == "int8":
+            _int8_language_model(model)
         log.warning("Qwen3-VL loaded in %.1f s", time.monotonic() - started)
         return model, processor, device
 

@@ -23,11 +23,11 @@ from perception.parsing import (
     plan_from_text,
 )
 from perception.prompts import computer_use_tool, prompt
+from perception.screen import Screenshot
+from perception.zoom import from_region, wants_zoom, zoom_region
 
 if TYPE_CHECKING:
     from PIL import Image
-
-    from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +50,24 @@ class VlmEngine(ABC):
         divisor: The grid's size (1000 for Qwen3-VL).
         max_pixels: The image budget: larger screenshots are shrunk to this many pixels.
         max_new_tokens: The longest answer.
+        zoom: Ground in two passes (the whole screen, then a native-resolution crop around the
+            first answer); None: only when the screen holds over twice the budget.
     """
 
     name = "vlm"
 
     def __init__(
-        self, *, divisor: float = GRID, max_pixels: int = 1024 * 32 * 32, max_new_tokens: int = 256
+        self,
+        *,
+        divisor: float = GRID,
+        max_pixels: int = 1024 * 32 * 32,
+        max_new_tokens: int = 256,
+        zoom: bool | None = None,
     ) -> None:
         self.divisor = divisor
         self.max_pixels = max_pixels
         self.max_new_tokens = max_new_tokens
+        self.zoom = zoom
         self.last_raw: str | None = None
         """The model's latest answer, for the trace."""
 
@@ -128,6 +136,33 @@ class VlmEngine(ABC):
         Raises:
             ModelOutputError: The answer holds no box on the grid (the step retries).
         """
+        located = self._ground(screenshot, description)
+        if not wants_zoom(screenshot.size, self.max_pixels, self.zoom):
+            return located
+        assert located.element is not None
+        region = zoom_region(located.element.point, screenshot.size, self.max_pixels)
+        crop = Screenshot(
+            image=screenshot.image.crop((int(region.x0), int(region.y0), int(region.x1),
+                                         int(region.y1))),
+            scale=screenshot.scale,
+            source=screenshot.source,
+        )  # fmt: skip
+        first = located.raw or ""
+        try:
+            close = self._ground(crop, description)
+        except ModelOutputError as exc:
+            # The coarse answer still stands; the trace says the second look failed.
+            located.notes.append(f"zoom: the second pass gave no box ({exc}); kept the first")
+            return located
+        assert close.element is not None
+        moved = [e.model_copy(update={"box": from_region(e.box, region)}) for e in close.candidates]
+        notes = [*close.notes, f"zoom: second pass on {int(region.width)}x{int(region.height)} "
+                 f"at ({int(region.x0)}, {int(region.y0)})"]  # fmt: skip
+        self.last_raw = f"{first}\n--- zoom ---\n{close.raw or ''}"
+        return Located(element=moved[0], candidates=moved, raw=self.last_raw, notes=notes)
+
+    def _ground(self, screenshot: Screenshot, description: str) -> Located:
+        """One grounding call on one image."""
         raw = self._ask(self.locate_messages(description), screenshot, 128)
         groundings = parse_groundings(raw)
         elements, refused = groundings_to_elements(

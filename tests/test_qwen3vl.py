@@ -173,3 +173,32 @@ def test_locate_on_an_image_with_the_model_from_the_cli(
     element = json.loads(result.stdout)
     assert element["engine"] == "qwen3vl"
     assert element["point"] == pytest.approx([280, 170], abs=1)
+
+
+def test_int8_quantises_the_language_model_and_still_generates(
+    taught_qwen: Path, square_shots: tuple[Any, Any]
+) -> None:
+    from tests.conftest import SQUARE_BOX
+
+    fp32 = Qwen3VLEngine(str(taught_qwen), device="cpu")
+    int8 = Qwen3VLEngine(str(taught_qwen), device="cpu", quantize="int8")
+    import torch
+    from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
+
+    language = list(int8.model.model.language_model.modules())
+    assert any(isinstance(m, Int8Linear) for m in language)
+    assert not any(type(m) is torch.nn.Linear for m in language)
+    assert isinstance(int8.model.lm_head, Int8Linear)
+    vision = list(int8.model.model.visual.modules())
+    assert not any(isinstance(m, Int8Linear) for m in vision)  # the vision encoder stays fp32
+    assert fp32.model is not int8.model
+    # The taught model still finds its square after quantisation.
+    found = int8.locate(square_shots[0], "the green square").element
+    assert found is not None
+    x, y = found.point
+    assert SQUARE_BOX[0] <= x <= SQUARE_BOX[2] and SQUARE_BOX[1] <= y <= SQUARE_BOX[3]
+
+
+def test_int8_is_for_cpus(tiny_qwen: Path) -> None:
+    with pytest.raises(UsageError, match="int8 is for CPUs"):
+        Qwen3VLEngine(str(tiny_qwen), device="cuda", quantize="int8").load()
