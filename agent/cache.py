@@ -66,13 +66,36 @@ class CacheEntry(BaseModel):
     thumb: str | None = Field(default=None, description="Pixels only: a grey thumbnail, hex.")
 
 
+class PlannedAction(BaseModel):
+    """One action of a recorded goal, with what the screen looked like where it acted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: dict[str, Any] = Field(description="The action, as the trace records it.")
+    call: dict[str, Any] | None = Field(default=None, description="The model's tool call.")
+    box: list[float] | None = Field(default=None, description="Around the action's point.")
+    thumb: str | None = Field(default=None, description="That box's grey thumbnail, hex.")
+
+
+class PlanEntry(BaseModel):
+    """A goal that succeeded: its actions, replayed one by one, each validated first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: str
+    where: str
+    actions: list[PlannedAction] = Field(default_factory=list)
+    answer: str | None = None
+
+
 class CacheFile(BaseModel):
-    """The file: a version and the entries."""
+    """The file: a version, the located elements, and the goals' plans."""
 
     model_config = ConfigDict(extra="forbid")
 
     version: Literal[1] = 1
     entries: list[CacheEntry] = Field(default_factory=list)
+    plans: list[PlanEntry] = Field(default_factory=list)
 
 
 def default_mode() -> CacheMode:
@@ -119,6 +142,7 @@ class LocateCache:
         self.mode = check_mode(mode)
         self.secrets = secrets or Secrets()
         self._entries: dict[str, CacheEntry] = {}
+        self._plans: dict[str, PlanEntry] = {}
         self._dirty = False
         self._broken = False
         self.hits = self.misses = 0
@@ -148,6 +172,7 @@ class LocateCache:
             self._broken = True
             return
         self._entries = {_key(e.step, e.where): e for e in loaded.entries}
+        self._plans = {_key(p.step, p.where): p for p in loaded.plans}
 
     # -- lookup --------------------------------------------------------------------------------
     def lookup(self, step: str, shot: Screenshot, page: Any) -> tuple[Element | None, CacheStatus]:
@@ -213,6 +238,20 @@ class LocateCache:
             self._entries[key] = entry
             self._dirty = True
 
+    def plan_for(self, step: str, place: str) -> PlanEntry | None:
+        """The recorded plan of a goal at this place, if the mode reads."""
+        return self._plans.get(_key(step, place)) if self.reads else None
+
+    def store_plan(self, plan: PlanEntry) -> None:
+        """Keep a goal's successful plan (secrets masked) until :meth:`save`."""
+        if not self.writes:
+            return
+        plan = PlanEntry.model_validate(self.secrets.mask(plan.model_dump()))
+        key = _key(plan.step, plan.where)
+        if self._plans.get(key) != plan:
+            self._plans[key] = plan
+            self._dirty = True
+
     def save(self) -> None:
         """Write the file if anything changed and the mode writes (never over a broken one)."""
         if not (self._dirty and self.writes):
@@ -221,7 +260,10 @@ class LocateCache:
             log.warning("%s: not overwriting the unreadable cache file", self.path)
             return
         entries = [self._entries[k] for k in sorted(self._entries)]
-        data = CacheFile(entries=entries).model_dump(mode="json", exclude_none=True)
+        plans = [self._plans[k] for k in sorted(self._plans)]
+        data = CacheFile(entries=entries, plans=plans).model_dump(mode="json", exclude_none=True)
+        if not data["plans"]:
+            del data["plans"]
         text = (
             "# gui-agent locate cache: how each step found its element. Safe to commit; "
             "delete to re-locate.\n"
@@ -246,6 +288,35 @@ def _flow_numbers(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
 
 
 _Dumper.add_representer(list, _flow_numbers)
+
+
+# -- goals ---------------------------------------------------------------------------------------
+PLAN_EVIDENCE = 24
+"""The box around an action's point whose pixels must match before the action is replayed."""
+
+
+def evidence(
+    shot: Screenshot, point: tuple[float, float] | None
+) -> tuple[list[float] | None, str | None]:
+    """The box around a point and its thumbnail (None, None for actions without a point)."""
+    if point is None:
+        return None, None
+    width, height = shot.size
+    half = PLAN_EVIDENCE / 2
+    x0, y0 = max(0.0, point[0] - half), max(0.0, point[1] - half)
+    box = Box(x0=x0, y0=y0, x1=min(float(width), x0 + PLAN_EVIDENCE),
+              y1=min(float(height), y0 + PLAN_EVIDENCE))  # fmt: skip
+    return [round(v, 1) for v in (box.x0, box.y0, box.x1, box.y1)], thumbnail(shot, box)
+
+
+def still_there(planned: PlannedAction, shot: Screenshot) -> bool:
+    """Whether the screen still looks, where the action acts, as it did when it was recorded."""
+    if planned.box is None or planned.thumb is None:
+        return True  # a key press or a wait: nothing to look at
+    box = Box(x0=planned.box[0], y0=planned.box[1], x1=planned.box[2], y1=planned.box[3])
+    if not box.inside(*shot.size):
+        return False
+    return _thumb_distance(planned.thumb, thumbnail(shot, box)) <= THUMB_TOLERANCE
 
 
 def _key(step: str, place: str) -> str:

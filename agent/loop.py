@@ -27,7 +27,15 @@ from actions.schema import (
     TypeText,
     Wait,
 )
-from agent.cache import CacheEntry, LocateCache
+from agent.cache import (
+    CacheEntry,
+    LocateCache,
+    PlanEntry,
+    PlannedAction,
+    evidence,
+    still_there,
+    where,
+)
 from agent.errors import (
     RETRYABLE,
     ActionError,
@@ -422,8 +430,51 @@ class StepRunner:
             raise ElementNotFound(f"{args.what!r}: {exc}") from None
 
     def _goal(self, args: GoalArgs) -> str | None:
-        """Plan, act and check until the model ends the goal; returns its answer, if any."""
+        """Plan, act and check until the model ends the goal; returns its answer, if any.
+
+        With a cache, a recorded plan of this goal is replayed first, each action only while
+        the screen still looks as it did where the action acts; at the first mismatch the model
+        plans live from there. A plan is recorded (or replaced) only when the goal succeeds.
+        """
         history: list[str] = []
+        done: list[PlannedAction] = []
+        shot = self.capture()
+        step = f"goal {args.goal}"
+        place = where(shot, self.ctx.executor.page)
+        cache = self.ctx.cache
+        recorded = cache.plan_for(step, place) if cache is not None else None
+        if recorded is not None and self.record.attempts <= 1:
+            if self._replay(recorded, done, history):
+                self.record.cache = "hit"
+                return recorded.answer
+            self.record.cache = "miss"
+        elif cache is not None and cache.reads:
+            self.record.cache = "live"
+        answer = self._plan_live(args, history, done)
+        if cache is not None:
+            cache.store_plan(PlanEntry(step=step, where=place, actions=done, answer=answer))
+        return answer
+
+    def _replay(self, recorded: PlanEntry, done: list[PlannedAction], history: list[str]) -> bool:
+        """Replay a recorded plan while it holds; False at the first mismatch."""
+        for index, planned in enumerate(recorded.actions):
+            shot = self.capture()
+            if not still_there(planned, shot):
+                self.record.notes.append(
+                    f"cache: recorded action {index + 1} no longer fits the screen; planning live"
+                )
+                return False
+            action = ACTION_ADAPTER.validate_python(planned.action)
+            self.act(action)
+            self.record.plan.append({"call": planned.call, "action": planned.action,
+                                     "cached": True})  # fmt: skip
+            done.append(planned)
+            history.append(json.dumps(planned.call or planned.action, ensure_ascii=False))
+        return True
+
+    def _plan_live(
+        self, args: GoalArgs, history: list[str], done: list[PlannedAction]
+    ) -> str | None:
         repeats = bad = 0
         previous: str | None = None
         for _ in range(args.max_steps):
@@ -449,6 +500,13 @@ class StepRunner:
                     raise VerificationFailed(f"the model gave up: {plan.reason or repr(args.goal)}")
                 return plan.answer
             assert plan.action is not None
+            box, thumb = evidence(shot, _point_of(plan.action))
+            done.append(
+                PlannedAction(
+                    action=ACTION_ADAPTER.dump_python(plan.action, mode="json", exclude_none=True),
+                    call=plan.call, box=box, thumb=thumb,
+                )
+            )  # fmt: skip
             before = self.state()
             self.act(plan.action)
             with self._timed("verify"):
@@ -473,3 +531,9 @@ class StepRunner:
         raw = getattr(self.ctx.engine, "last_raw", None)
         if raw is not None:
             self.record.model_output = raw
+
+
+def _point_of(action: Action) -> tuple[float, float] | None:
+    """Where an action acts, in screenshot pixels (None for keys and waits)."""
+    point = getattr(action, "point", None) or getattr(action, "start", None)
+    return (point.x, point.y) if point is not None else None

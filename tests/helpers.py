@@ -16,7 +16,13 @@ ENGINE = OfflineEngine()
 
 
 def run_steps(
-    executor: Any, steps_yaml: str, *, retries: int = 1, timeout: float = 5.0, engine: Any = None
+    executor: Any,
+    steps_yaml: str,
+    *,
+    retries: int = 1,
+    timeout: float = 5.0,
+    engine: Any = None,
+    cache: Any = None,
 ) -> list[StepRecord]:
     """Run steps (a YAML list) in order on the executor's current page; stop at a failure."""
     steps = yaml.safe_load(steps_yaml)
@@ -41,6 +47,7 @@ def run_steps(
             task_timeout=timeout,
             retries=retries,
             base_url=executor.page.url,
+            cache=cache,
         )
         records.append(record)
         if record.status != "passed":

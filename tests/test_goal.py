@@ -108,3 +108,93 @@ def test_off_grid_coordinates_are_never_clicked(executor: Any, site: Any) -> Non
     assert records[0].status == "failed" and "outside the 0-1000 grid" in (records[0].error or "")
     assert log_lines(executor) == []
     assert len(records[0].plan) == 3 and "could not be used" in planner.histories[1][0]
+
+
+# -- goals in the locate cache -------------------------------------------------------------------
+def test_a_successful_goal_is_recorded_then_replayed_without_the_model(
+    make_executor: Any, site: Any, tmp_path: Any
+) -> None:
+    from agent.cache import LocateCache
+
+    cache = LocateCache(tmp_path / "goal.cache.yaml")
+    first = make_executor()
+    first.page.goto(page_url(site, "verbs.html"))
+    one = grid_of(first, "#one")
+    planner = ScriptedPlanner(
+        [call("left_click", coordinate=one), call("terminate", status="success")]
+    )
+    (record,) = run_steps(first, "[{goal: Click One}]", engine=planner, cache=cache)
+    assert record.status == "passed" and record.cache == "live"
+    cache.save()
+
+    again = make_executor()
+    again.page.goto(page_url(site, "verbs.html"))
+    silent = ScriptedPlanner([])  # asked anything, it would fail the step
+    replay = LocateCache(tmp_path / "goal.cache.yaml")
+    (record,) = run_steps(again, "[{goal: Click One}]", engine=silent, cache=replay)
+    assert record.status == "passed", record.error
+    assert record.cache == "hit" and silent.histories == []
+    assert log_lines(again) == ["clicked One"]
+
+
+def test_a_replay_that_stops_fitting_hands_over_to_the_model_midway(
+    make_executor: Any, site: Any, tmp_path: Any
+) -> None:
+    import yaml
+
+    from agent.cache import LocateCache
+
+    cache = LocateCache(tmp_path / "goal.cache.yaml")
+    first = make_executor()
+    first.page.goto(page_url(site, "verbs.html"))
+    one, three = grid_of(first, "#one"), grid_of(first, "#three")
+    planner = ScriptedPlanner([
+        call("left_click", coordinate=one), call("right_click", coordinate=three),
+        call("terminate", status="success"),
+    ])  # fmt: skip
+    goal = "[{goal: Click One then right-click Three}]"
+    (record,) = run_steps(first, goal, engine=planner, cache=cache)
+    assert record.status == "passed"
+    cache.save()
+
+    # The page changed where the second action acts: Three now reads "Drei".
+    again = make_executor()
+    again.page.goto(page_url(site, "verbs.html"))
+    again.page.evaluate("document.querySelector('#three').textContent = 'Drei'")
+    live = ScriptedPlanner([call("right_click", coordinate=three),
+                            call("terminate", status="success")])  # fmt: skip
+    replay = LocateCache(tmp_path / "goal.cache.yaml")
+    (record,) = run_steps(again, goal, engine=live, cache=replay)
+    assert record.status == "passed", record.error
+    assert record.cache == "miss"
+    assert live.histories[0] == [f'{{"action": "left_click", "coordinate": {one}}}']
+    assert log_lines(again) == ["clicked One", "right clicked Three"]
+    assert any("recorded action 2 no longer fits" in n for n in record.notes)
+    replay.save()  # the live plan succeeded: the recording now matches the new page
+    (plan,) = yaml.safe_load((tmp_path / "goal.cache.yaml").read_text())["plans"]
+    assert [a["action"]["type"] for a in plan["actions"]] == ["click", "click"]
+
+
+def test_a_failed_goal_does_not_replace_the_recording(
+    make_executor: Any, site: Any, tmp_path: Any
+) -> None:
+    from agent.cache import LocateCache
+
+    path = tmp_path / "goal.cache.yaml"
+    first = make_executor()
+    first.page.goto(page_url(site, "verbs.html"))
+    one = grid_of(first, "#one")
+    cache = LocateCache(path)
+    run_steps(first, "[{goal: Click One}]", cache=cache, engine=ScriptedPlanner(
+        [call("left_click", coordinate=one), call("terminate", status="success")]))  # fmt: skip
+    cache.save()
+    recorded = path.read_text()
+    again = make_executor()
+    again.page.goto(page_url(site, "verbs.html"))
+    again.page.evaluate("document.querySelector('#one').textContent = 'Eins'")
+    cache = LocateCache(path)
+    (record,) = run_steps(again, "[{goal: Click One}]", cache=cache, engine=ScriptedPlanner(
+        [call("terminate", status="failure")]))  # fmt: skip
+    assert record.status == "failed"
+    cache.save()
+    assert path.read_text() == recorded
