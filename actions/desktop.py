@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from actions.base import PageState
-from actions.display import Window, find_window, x_env
+from actions.display import Window, environ, find_window, x_env
 from actions.schema import (
     Action,
     Click,
@@ -83,11 +83,8 @@ def load_pyautogui(display: str, xauthority: str | None = None) -> Any:
             f"Point XAUTHORITY at the session's file, or create an empty one (touch {authority}) "
             "for a server started without -auth, such as Xvfb"
         )
-    saved = {k: os.environ.get(k) for k in ("DISPLAY", "XAUTHORITY")}
-    os.environ["DISPLAY"] = display
-    os.environ["XAUTHORITY"] = authority
     try:
-        with _quiet_leaks():
+        with environ(DISPLAY=display, XAUTHORITY=authority), _quiet_leaks():
             import pyautogui
 
             _close_leaked_pipes()
@@ -101,12 +98,6 @@ def load_pyautogui(display: str, xauthority: str | None = None) -> Any:
         raise DisplayUnavailable(
             f"cannot reach X display {display}: {type(exc).__name__}: {exc}"
         ) from None
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return pyautogui
 
 
@@ -149,18 +140,11 @@ def _connect(pyautogui: Any, display: str, authority: str) -> Any:
         return current
     from Xlib.display import Display
 
-    saved = os.environ.get("XAUTHORITY")
-    os.environ["XAUTHORITY"] = authority
     try:
-        with _quiet_leaks():
+        with environ(XAUTHORITY=authority), _quiet_leaks():
             return Display(display)
     except Exception as exc:  # noqa: BLE001 - Xlib's connection errors
         raise DisplayUnavailable(f"cannot reach X display {display}: {exc}") from None
-    finally:
-        if saved is None:
-            os.environ.pop("XAUTHORITY", None)
-        else:
-            os.environ["XAUTHORITY"] = saved
 
 
 class DesktopExecutor:

@@ -176,6 +176,21 @@ def open_display(
         yield OpenDisplay(choice, os.environ.get("XAUTHORITY"), virtual=False)
 
 
+@contextmanager
+def environ(**values: str) -> Iterator[None]:
+    """Set environment variables for the block; restore (or remove) them afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def x_env(display: str, xauthority: str | None) -> dict[str, str]:
     """The environment for a program (or an X tool) that should run on ``display``."""
     env = dict(os.environ, DISPLAY=display)

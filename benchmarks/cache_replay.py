@@ -31,31 +31,9 @@ from actions.browser_launch import CHROMIUM_ARGS, find_chromium  # noqa: E402
 from agent.cache import LocateCache, cache_path_for  # noqa: E402
 from agent.runner import run_task  # noqa: E402
 from agent.taskfile import load_task  # noqa: E402
-from perception.engine import Located  # noqa: E402
-from perception.offline import OfflineEngine  # noqa: E402
+from tests.helpers import CountingEngine  # noqa: E402
 
 LOCATED = ("click", "double_click", "right_click", "hover", "type", "select", "drag")
-
-
-class CountingEngine(OfflineEngine):
-    """The offline engine (pixels only), counting calls to locate a target (extract reads a
-    value, which the cache does not replay, and is not counted)."""
-
-    def __init__(self) -> None:
-        super().__init__(use_dom=False)
-        self.locates = 0
-        self._reading = False
-
-    def locate(self, *args: Any, **kwargs: Any) -> Located:
-        self.locates += 0 if self._reading else 1
-        return super().locate(*args, **kwargs)
-
-    def extract(self, *args: Any, **kwargs: Any) -> Any:
-        self._reading = True
-        try:
-            return super().extract(*args, **kwargs)
-        finally:
-            self._reading = False
 
 
 def main() -> None:
@@ -79,7 +57,7 @@ def main() -> None:
             shutil.copytree(args.task.parent, folder, ignore=shutil.ignore_patterns("*.cache.*"))
             task_path = folder / args.task.name
             for mode in ("uncached", "recording", "replay"):
-                engine = CountingEngine()
+                engine = CountingEngine(use_dom=False)  # OCR for every target
                 cache = None
                 if mode != "uncached":
                     cache = LocateCache(cache_path_for(task_path), "read-write")

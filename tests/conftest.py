@@ -161,18 +161,10 @@ def write_square_task(folder: Path, steps: str, extra: str = "") -> Path:
 def x_display() -> Iterator[Any]:
     """A virtual X display for the session's desktop tests; DISPLAY and XAUTHORITY point at it
     while it lives, as they would on a desktop session."""
-    import os
+    from actions.display import OpenDisplay, VirtualDisplay, environ
 
-    from actions.display import OpenDisplay, VirtualDisplay
-
-    saved = {k: os.environ.get(k) for k in ("DISPLAY", "XAUTHORITY")}
-    with VirtualDisplay((1024, 768)) as virtual:
-        os.environ["DISPLAY"], os.environ["XAUTHORITY"] = virtual.name, virtual.xauthority
-        try:
-            yield OpenDisplay(virtual.name, virtual.xauthority, virtual=True)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with (
+        VirtualDisplay((1024, 768)) as virtual,
+        environ(DISPLAY=virtual.name, XAUTHORITY=virtual.xauthority),
+    ):
+        yield OpenDisplay(virtual.name, virtual.xauthority, virtual=True)

@@ -10,6 +10,7 @@ import yaml
 from agent.runner import execute_step
 from agent.task import Task, describe, step_args
 from agent.trace import StepRecord
+from perception.engine import Located
 from perception.offline import OfflineEngine
 
 ENGINE = OfflineEngine()
@@ -66,3 +67,24 @@ def write_task(folder: Path, name: str, body: str) -> Path:
 def log_lines(executor: Any) -> list[str]:
     """What the verbs test page logged."""
     return executor.page.locator("#log li").all_inner_texts()  # type: ignore[no-any-return]
+
+
+class CountingEngine(OfflineEngine):
+    """The real offline engine, counting how often it is asked to locate a target (reading
+    a value with extract, which locates too, is not counted: the cache does not replay it)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.locates = 0
+        self._reading = False
+
+    def locate(self, *args: Any, **kwargs: Any) -> Located:
+        self.locates += 0 if self._reading else 1
+        return super().locate(*args, **kwargs)
+
+    def extract(self, *args: Any, **kwargs: Any) -> Any:
+        self._reading = True
+        try:
+            return super().extract(*args, **kwargs)
+        finally:
+            self._reading = False

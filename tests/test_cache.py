@@ -17,30 +17,8 @@ from agent import Agent
 from agent.cache import LocateCache
 from agent.runner import run_task
 from agent.taskfile import load_task
-from perception.engine import Located
-from perception.offline import OfflineEngine
 from tests.conftest import ROOT, TASKS
-
-
-class CountingEngine(OfflineEngine):
-    """The real offline engine, counting how often it is asked to locate a target (reading
-    a value with extract, which locates too, is not counted: the cache does not replay it)."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.locates = 0
-        self._reading = False
-
-    def locate(self, *args: Any, **kwargs: Any) -> Located:
-        self.locates += 0 if self._reading else 1
-        return super().locate(*args, **kwargs)
-
-    def extract(self, *args: Any, **kwargs: Any) -> Any:
-        self._reading = True
-        try:
-            return super().extract(*args, **kwargs)
-        finally:
-            self._reading = False
+from tests.helpers import CountingEngine
 
 
 def _copy_tasks(tmp_path: Path) -> Path:
