@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from actions.base import PageState
-from actions.display import Window, environ, find_window, x_env
+from actions.display import Program, Window, environ, find_window, x_env
 from actions.schema import (
     Action,
     Click,
@@ -40,7 +40,13 @@ from actions.schema import (
     TypeText,
     Wait,
 )
-from agent.errors import ActionError, DisplayUnavailable, MissingDependency, UsageError
+from agent.errors import (
+    ActionError,
+    DisplayUnavailable,
+    MissingDependency,
+    TargetClosed,
+    UsageError,
+)
 from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
@@ -157,6 +163,7 @@ class DesktopExecutor:
             every capture, so it may move); None captures every monitor.
         fail_safe: pyautogui's kill switch: moving the mouse into a screen corner stops the run.
             On for a screen a person uses, off on a virtual display nobody can reach.
+        program: The launched program, so its end mid-run is reported as such.
     """
 
     name = "desktop"
@@ -168,8 +175,10 @@ class DesktopExecutor:
         xauthority: str | None = None,
         window: str | None = None,
         fail_safe: bool = True,
+        program: Program | None = None,
     ) -> None:
         self.display = display
+        self.program = program
         self.env = x_env(display, xauthority)
         self.window = window
         self._scale = 1.0
@@ -191,6 +200,11 @@ class DesktopExecutor:
 
     # -- capture -------------------------------------------------------------------------------
     def _region(self) -> tuple[dict[str, int], str]:
+        status = self.program.exited() if self.program is not None else None
+        if self.program is not None and status is not None:
+            raise TargetClosed(
+                f"the program {self.program.command!r} exited (status {status}) during the run"
+            )
         if self.window:
             found: Window | None = find_window(self.env, self.window)
             if found is None:

@@ -89,6 +89,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_writable(out: Path) -> None:
+    """Fail before any run starts if run folders cannot be written under ``out``."""
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
 def _display_choice(value: str) -> str:
     from actions.display import DISPLAY_CHOICES, check_display_choice
 
@@ -248,6 +260,7 @@ def _run(args: Any, console: Console, errors: Console) -> int:
         return EXIT_USAGE
     if args.workers < 1:
         raise UserError("--workers must be 1 or more")
+    _check_writable(args.out)
     if args.workers > 1 and len(loaded) > 1:
         return _run_parallel(args, [task.path for task in loaded], console)
     engines: dict[str, Any] = {}

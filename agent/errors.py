@@ -10,6 +10,7 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     ├── EnvironmentError_          something is missing on this machine
     │   ├── BrowserNotFound        no Chromium to launch
     │   ├── DisplayUnavailable     no X display, no X authority, no tkinter, no Xvfb
+    │   ├── TargetClosed           the program under automation went away mid-run
     │   └── MissingDependency      an optional package (an extra) is not installed
     ├── ModelError                 the engine could not answer (recorded on the step, retried)
     │   └── ElementNotFound        nothing on the screen matches the description
@@ -68,6 +69,10 @@ class BrowserNotFound(EnvironmentError_):
 
 class DisplayUnavailable(EnvironmentError_):
     """The desktop cannot be reached: no display, no X authority file, no tkinter, no Xvfb."""
+
+
+class TargetClosed(EnvironmentError_):
+    """The program under automation (a launched desktop program) ended during the run."""
 
 
 class MissingDependency(EnvironmentError_):

@@ -89,6 +89,7 @@ def desktop_target(
         size = (target.screen.width, target.screen.height)
         opened = stack.enter_context(open_display(display or target.display, size=size))
         info: dict[str, Any] = {"display": opened.name, "virtual": opened.virtual}
+        program = None
         if target.launch:
             log_path = log_dir / "program.log" if log_dir else None
             program = stack.enter_context(Program(target.launch, opened.env, log_path=log_path))
@@ -98,6 +99,7 @@ def desktop_target(
             xauthority=opened.xauthority,
             window=target.window,
             fail_safe=not opened.virtual,  # nobody can reach a virtual display's corners
+            program=program,
         )
         stack.callback(executor.close)
         if target.launch:

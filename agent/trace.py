@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agent.errors import UsageError
 from agent.secrets import Secrets
 from perception.screen import Screenshot
 
@@ -100,6 +101,10 @@ def new_run_dir(out: Path, task_name: str) -> Path:
         except FileExistsError:
             n += 1
             path = base.with_name(f"{base.name}-{n}")
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write runs to {out}: {exc.strerror or exc} (choose another --out)"
+            ) from None
 
 
 class TraceWriter:

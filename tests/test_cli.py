@@ -183,3 +183,14 @@ def test_cdp_attaches_to_a_running_chromium(tmp_path: Path) -> None:
         chromium.wait()
         if chromium.stderr is not None:
             chromium.stderr.close()
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_the_run(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = agent("run", str(TASKS / "login.yaml"), "--out", str(blocker / "runs"))
+    assert result.returncode == 2
+    assert f"--out {blocker / 'runs'}: cannot write there (Not a directory)" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

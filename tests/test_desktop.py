@@ -270,3 +270,22 @@ def test_tesseract_reads_a_label_rapidocr_may_doubt(x_display: Any) -> None:
         (label,) = [lb for lb in find_labels(gray) if lb.box == sto.box]
         reading = _tesseract(_crop(gray, label))
     assert reading is not None and reading[0] == "STO" and reading[1] > 0.5
+
+
+def test_a_program_that_exits_mid_run_fails_the_run_and_says_so(
+    x_display: Any, tmp_path: Path
+) -> None:
+    loaded = _task(
+        tmp_path,
+        "name: quits\n"
+        "desktop: {launch: 'xmessage -buttons Quit \"Quit me\"'}\n"
+        "steps:\n  - click: Quit\n  - click: Quit me\n  - expect: never\n",
+    )
+    trace, path = run_task(loaded, engine=OfflineEngine(), out=tmp_path)
+    assert trace.status == "failed"
+    assert [s.status for s in trace.steps] == ["passed", "failed", "skipped"]
+    error = trace.steps[1].error or ""
+    assert "TargetClosed" in error and "'xmessage -buttons Quit" in error
+    assert "exited (status 101) during the run" in error
+    assert trace.steps[1].attempts == 1  # not retried: the program is gone
+    assert (path.parent / "report.html").exists()
