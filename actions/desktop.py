@@ -27,6 +27,7 @@ from typing import Any
 
 from actions.base import PageState
 from actions.display import Program, Window, environ, find_window, x_env
+from actions.retry import polling
 from actions.schema import (
     Action,
     Click,
@@ -117,12 +118,14 @@ def _quiet_leaks() -> Iterator[None]:
 
 
 def _close_leaked_pipes() -> None:
-    """Close what pyautogui's import leaves open and never uses again: pyscreeze's pipes
-    (``which scrot``) and mouseinfo's X connection (for its own GUI, which we never start)."""
-    process = getattr(sys.modules.get("pyscreeze"), "whichProc", None)
-    for pipe in (getattr(process, "stdout", None), getattr(process, "stderr", None)):
-        if pipe is not None:
-            pipe.close()
+    """Close what pyautogui's import leaves open and never uses again: the pipes of the
+    ``which scrot`` that pyscreeze and mouseinfo each run, and mouseinfo's X connection (for
+    its own GUI, which we never start)."""
+    for name in ("pyscreeze", "mouseinfo"):
+        process = getattr(sys.modules.get(name), "whichProc", None)
+        for pipe in (getattr(process, "stdout", None), getattr(process, "stderr", None)):
+            if pipe is not None:
+                pipe.close()
     mouseinfo = sys.modules.get("mouseinfo")
     connection = getattr(mouseinfo, "_display", None)
     if connection is not None:
@@ -292,13 +295,30 @@ class DesktopExecutor:
             gui.press("backspace")
         if action.text.isascii():
             gui.write(action.text)
+        elif self._connection is not None:
+            from actions.x11_typing import type_unicode
+
+            type_unicode(
+                self._connection, action.text, write_plain=gui.write, settle=self._settle
+            )
         else:
             self._xdotool_type(action.text)
         if action.submit:
             gui.press("enter")
 
+    def _settle(self, timeout_s: float = 3.0) -> None:
+        """Return once two captures 0.1 s apart are the same (or after ``timeout_s``)."""
+        seen: list[str] = []
+
+        def steady() -> bool:
+            seen.append(self.state().fingerprint)
+            return len(seen) > 1 and seen[-1] == seen[-2]
+
+        polling(timeout_s=timeout_s, interval_s=0.1, accept=bool)(steady)
+
     def _xdotool_type(self, text: str) -> None:
-        """pyautogui drops non-ASCII characters; xdotool types any Unicode text on X11."""
+        """Where there is no Xlib connection of our own: xdotool types any Unicode text (it can
+        race a busy application, see :mod:`actions.x11_typing`)."""
         if shutil.which("xdotool") is None:
             raise ActionError(
                 "typing non-ASCII text on a desktop needs xdotool: sudo apt-get install -y xdotool"

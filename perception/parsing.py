@@ -21,7 +21,9 @@ from perception.engine import Plan
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 _TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
-_MAX_TEXT = 200_000
+_MAX_TEXT = 20_000
+"""Answers are read up to here: a real one (at most ~1,000 tokens) is a few thousand characters."""
+_MAX_FAILED_DECODES = 64
 
 
 class ModelOutputError(ModelError):
@@ -67,7 +69,10 @@ def json_values(text: str) -> list[Any]:
 def _scan(text: str, decoder: json.JSONDecoder) -> list[Any]:
     values: list[Any] = []
     index = 0
-    while index < len(text):
+    failures = 0
+    # A hostile answer ("[[[[..." many thousand deep) would otherwise cost a decode per
+    # character; real answers hold a few values and parse on the first try.
+    while index < len(text) and failures < _MAX_FAILED_DECODES:
         starts = [i for i in (text.find("{", index), text.find("[", index)) if i >= 0]
         if not starts:
             break
@@ -75,7 +80,10 @@ def _scan(text: str, decoder: json.JSONDecoder) -> list[Any]:
         try:
             value, end = decoder.raw_decode(text, start)
         except (json.JSONDecodeError, RecursionError):
+            failures += 1
             index = start + 1
+            while index < len(text) and text[index] == text[start]:
+                index += 1  # a run of the same bracket fails the same way
             continue
         values.append(value)
         index = end
@@ -125,7 +133,9 @@ def groundings_to_elements(
             else:
                 x, y = point_to_pixels(item.point or [], size, divisor=divisor)
                 # A point becomes a small box around it, so that it can be drawn and hit.
-                box = Box(x0=max(0, x - 4), y0=max(0, y - 4), x1=x + 4, y1=y + 4)
+                width, height = size
+                box = Box(x0=max(0, x - 4), y0=max(0, y - 4), x1=min(width, x + 4),
+                          y1=min(height, y + 4))  # fmt: skip
         except CoordinateError as exc:
             refused.append(f"refused {item.label or 'an answer'}: {exc}")
             continue

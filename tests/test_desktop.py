@@ -289,3 +289,22 @@ def test_a_program_that_exits_mid_run_fails_the_run_and_says_so(
     assert "exited (status 101) during the run" in error
     assert trace.steps[1].attempts == 1  # not retried: the program is gone
     assert (path.parent / "report.html").exists()
+
+
+def test_more_distinct_characters_than_spare_keycodes_are_typed_in_chunks(
+    x_display: Any, tmp_path: Path
+) -> None:
+    from actions.x11_typing import _chunks, _runs, keysym_for
+
+    greek = "αβγδεζηθικλμνξοπρστυφχψω ΑΒΓΔΕΖΗΘ"  # 32 distinct letters, Xvfb has 19 spare keys
+    assert keysym_for("ö") == 0xF6 and keysym_for("東") == 0x01000000 + ord("東")
+    assert _runs("ab çd") == [(True, "ab "), (False, "ç"), (True, "d")]
+    assert all(len(set(c)) <= 5 for c in _chunks(greek, 5)) and "".join(_chunks(greek, 5)) == greek
+    out = tmp_path / "saved.txt"
+    with Agent.desktop(
+        f"{sys.executable} {FORM} {out}", window="Unicode form", trace_dir=None
+    ) as ai:
+        ai.type(greek, into="old text")
+        ai.click("Save")
+        ai.expect("Saved")
+    assert out.read_text(encoding="utf-8") == greek

@@ -133,14 +133,29 @@ _values = st.recursive(
     ),
     max_leaves=12,
 )
-_tasks = st.fixed_dictionaries(
-    {"name": _scalars, "browser": st.one_of(_values, st.just({"url": "page.html"}))},
-    optional={"steps": st.lists(_values, max_size=5), "timeout": _scalars, "retries": _scalars},
+_targets = st.one_of(
+    st.fixed_dictionaries({"browser": st.one_of(_values, st.just({"url": "page.html"}))}),
+    st.fixed_dictionaries(
+        {"desktop": st.one_of(_values, st.just({"launch": "xcalc"}))},
+        optional={"browser": _values},
+    ),
 )
+_tasks = st.tuples(
+    st.fixed_dictionaries(
+        {"name": _scalars},
+        optional={
+            "steps": st.lists(_values, max_size=5),
+            "timeout": _scalars,
+            "retries": _scalars,
+            "secrets": _values,
+        },
+    ),
+    _targets,
+).map(lambda parts: {**parts[0], **parts[1]})
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=_tasks, cut=st.integers(min_value=0, max_value=400), noise=st.text(max_size=8))
 def test_fuzzed_task_files_never_crash(tmp_path: Path, data: dict, cut: int, noise: str) -> None:  # type: ignore[type-arg]
