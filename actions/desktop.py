@@ -298,9 +298,7 @@ class DesktopExecutor:
         elif self._connection is not None:
             from actions.x11_typing import type_unicode
 
-            type_unicode(
-                self._connection, action.text, write_plain=gui.write, settle=self._settle
-            )
+            type_unicode(self._connection, action.text, write_plain=gui.write, settle=self._settle)
         else:
             self._xdotool_type(action.text)
         if action.submit:

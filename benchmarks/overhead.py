@@ -123,9 +123,7 @@ def main() -> None:
             memory["desktop"] = round(rss_mib(), 1)
 
     floor_ms = results["bare Playwright click"]["total"]
-    header = f"{'step':32} {'median ms':>10} {'x floor':>8} " + " ".join(
-        f"{p:>8}" for p in PHASES
-    )
+    header = f"{'step':32} {'median ms':>10} {'x floor':>8} " + " ".join(f"{p:>8}" for p in PHASES)
     print("\n" + header)
     for name, row in results.items():
         phases = " ".join(f"{row.get(p, float('nan')):>8}" for p in PHASES)
@@ -140,9 +138,7 @@ def main() -> None:
                 f"Python {platform.python_version()}",
                 "steps": args.steps,
                 "median_ms": results,
-                "ratio_to_floor": {
-                    k: round(v["total"] / floor_ms, 2) for k, v in results.items()
-                },
+                "ratio_to_floor": {k: round(v["total"] / floor_ms, 2) for k, v in results.items()},
                 "rss_mib": memory,
             },
             indent=2,
