@@ -223,8 +223,11 @@ class PlaywrightExecutor:
             elif any(host == d or host.endswith("." + d) for d in allowed):
                 route.continue_()
             else:
-                self.blocked.append(url)
-                log.warning("blocked %s: not in allowed_domains %s", url, allowed)
+                # Without query and fragment: a page sending what was typed (a secret, letter
+                # by letter) puts it there, and the trace must not keep it.
+                shown = parsed._replace(query="", fragment="").geturl()
+                self.blocked.append(shown)
+                log.warning("blocked %s: not in allowed_domains %s", shown, allowed)
                 route.abort("blockedbyclient")
 
         self._page.context.route("**/*", route)

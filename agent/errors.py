@@ -17,6 +17,8 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     ├── ActionError                an action ran but did not do what it promised (retried)
     │   ├── OccludedTarget         something else is on top of the click point
     │   └── VerificationFailed     the screen did not change the way the step promised
+    ├── Refused                    a guard stopped a planned action (a secret the goal does
+    │                              not name): not retried
     └── StepFailed                 (Python API) a step failed after its tries: carries the
                                    step, its screenshot and the trace, and the cause
 
@@ -101,6 +103,10 @@ class OccludedTarget(ActionError):
 
 class VerificationFailed(ActionError):
     """The step's promise (a field's text, a changed page, a visible text) was not met."""
+
+
+class Refused(AgentError):
+    """A guard stopped an action the model planned (typing a secret its goal does not name)."""
 
 
 class StepFailed(AgentError):

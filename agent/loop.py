@@ -41,6 +41,7 @@ from agent.errors import (
     ActionError,
     ElementNotFound,
     ModelError,
+    Refused,
     UserError,
     VerificationFailed,
 )
@@ -94,6 +95,7 @@ class StepRunner:
         self.record = ctx.record
         self._started = time.monotonic()
         self._last_shot: Screenshot | None = None
+        self._goal_secrets: set[str] = set()
         # Elements found live on this try, stored in the cache once the step has passed.
         self._found: list[CacheEntry] = []
 
@@ -211,12 +213,25 @@ class StepRunner:
             if note not in record.notes:
                 record.notes.append(note)
 
-    def act(self, action: Action) -> None:
-        """Perform an action and record it."""
+    def act(self, action: Action, *, secrets: set[str] | None = None) -> None:
+        """Perform an action and record it.
+
+        ``secrets`` limits which placeholders are replaced by their values (a planned action
+        may only type the secrets its goal names); None: all (the user wrote the step).
+        """
         self.record.action = ACTION_ADAPTER.dump_python(action, mode="json", exclude_none=True)
         if isinstance(action, TypeText) and self.ctx.secrets.uses(action.text):
             # The trace keeps the placeholder; only the executor sees the value.
-            action = action.model_copy(update={"text": self.ctx.secrets.reveal(action.text)})
+            allowed = self.ctx.secrets.named_in(action.text) if secrets is None else secrets
+            refused = self.ctx.secrets.named_in(action.text) - allowed
+            if refused:
+                raise Refused(
+                    f"the model tried to type secret {', '.join(sorted(refused))}, which the "
+                    "goal does not name: a page may have asked for it; nothing was typed"
+                )
+            action = action.model_copy(
+                update={"text": self.ctx.secrets.reveal(action.text, only=allowed)}
+            )
         with self._timed("act"):
             self.ctx.executor.perform(action)
 
@@ -438,6 +453,9 @@ class StepRunner:
         """
         history: list[str] = []
         done: list[PlannedAction] = []
+        # Only the secrets the user's goal names may be typed by the model: a page cannot add
+        # one by asking for it.
+        self._goal_secrets = self.ctx.secrets.named_in(args.goal)
         shot = self.capture()
         step = f"goal {args.goal}"
         place = where(shot, self.ctx.executor.page)
@@ -465,7 +483,7 @@ class StepRunner:
                 )
                 return False
             action = ACTION_ADAPTER.validate_python(planned.action)
-            self.act(action)
+            self.act(action, secrets=self._goal_secrets)
             self.record.plan.append({"call": planned.call, "action": planned.action,
                                      "cached": True})  # fmt: skip
             done.append(planned)
@@ -508,7 +526,7 @@ class StepRunner:
                 )
             )  # fmt: skip
             before = self.state()
-            self.act(plan.action)
+            self.act(plan.action, secrets=self._goal_secrets)
             with self._timed("verify"):
                 changed = self.state() != before
             entry.update(action=self.record.action, changed=changed)

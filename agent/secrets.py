@@ -43,11 +43,17 @@ class Secrets:
         """How a secret appears wherever it is shown: ``${NAME}``."""
         return "${" + name + "}"
 
-    def reveal(self, text: str) -> str:
-        """The text with each ``${NAME}`` replaced by its value (only at the executor)."""
+    def reveal(self, text: str, *, only: set[str] | None = None) -> str:
+        """The text with each ``${NAME}`` replaced by its value (only at the executor);
+        with ``only``, just those names."""
         for name, value in self.values.items():
-            text = text.replace(self.placeholder(name), value)
+            if only is None or name in only:
+                text = text.replace(self.placeholder(name), value)
         return text
+
+    def named_in(self, text: str) -> set[str]:
+        """The secrets whose placeholder the text holds."""
+        return {name for name in self.values if self.placeholder(name) in text}
 
     def uses(self, text: str) -> bool:
         """Whether the text holds a secret's placeholder."""
