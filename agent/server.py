@@ -39,6 +39,8 @@ from perception.screen import Screenshot
 log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 10_000_000
+MAX_IMAGE_PIXELS = 40_000_000
+"""An 8K screen is 33 M pixels; anything larger is refused before it is decoded."""
 """The largest image accepted (decoded), 10 MB."""
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 _ALL = re.compile(r"\b(all|every|each|list)\b", re.IGNORECASE)
@@ -110,6 +112,24 @@ def decode_image(data: str) -> Screenshot:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise ValueError("image is not base64") from None
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as probe:  # reads the header only
+                width, height = probe.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise OverflowError("image has too many pixels (a decompression bomb?)") from None
+    except Exception:  # noqa: BLE001 - PIL raises many kinds for junk
+        raise ValueError("image is not a PNG or JPEG") from None
+    if width * height > MAX_IMAGE_PIXELS:
+        raise OverflowError(
+            f"image is {width}x{height}: more than {MAX_IMAGE_PIXELS // 1_000_000} M pixels"
+        )
     try:
         return Screenshot.from_bytes(raw, source="upload")
     except Exception:  # noqa: BLE001 - PIL raises many kinds for junk

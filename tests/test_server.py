@@ -194,3 +194,32 @@ def test_the_server_captures_a_url(server: str, site: Any) -> None:
     shot = Screenshot.from_bytes(base64.b64decode(body["image"]))
     assert shot.size == (800, 600)
     assert call(f"{server}/api/v1/capture", {"url": "file:///etc/passwd"})[0] == 422
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that claims a size: its header and a few bytes of image data (never decoded)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+
+
+def test_bad_requests_are_refused_cleanly(server: str) -> None:
+    for body in (b"{not json", b"[]", b'{"description": 5, "image": []}', b"\xff\xfe"):
+        request = urllib.request.Request(f"{server}/api/v1/locate", data=body, method="POST")
+        request.add_header("Content-Type", "application/json")
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request, timeout=30)
+        assert info.value.code == 422
+    for size in ((30_000, 30_000), (8_000, 6_000)):  # a decompression bomb; too many pixels
+        bomb = base64.b64encode(_png_header(*size)).decode()
+        status, answer = call(f"{server}/api/v1/locate", {"description": "x", "image": bomb})
+        assert status == 413 and "pixels" in answer["detail"]
+    status, _ = call(f"{server}/api/v1/locate", {"description": "x", "image": "R0lGODlh"})
+    assert status == 400
+    assert call(f"{server}/healthz")[1]["state"] == "ready"  # and it still serves
