@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
@@ -55,6 +55,7 @@ class Agent:
         secrets: Mapping[str, str] | Secrets | None = None,
         cache: str | LocateCache | None = None,
         cache_dir: str | Path = "gui-agent-cache",
+        confirm: Callable[[str], bool] | None = None,
     ) -> None:
         self.executor = executor
         self.engine = engine
@@ -67,6 +68,7 @@ class Agent:
             path = Path(cache_dir) / f"{slug(name)}.cache.yaml"
             cache = LocateCache(path, check_mode(cache), secrets=self.secrets)
         self.cache: LocateCache | None = cache if isinstance(cache, LocateCache) else None
+        self.confirm = confirm
         self._site: Any = None
         self._stack = ExitStack()  # what a constructor started (a display, a program)
         # The task runner hands in its own trace (and writes its report); API runs start one.
@@ -218,7 +220,7 @@ class Agent:
         shot, cause = execute_step(
             step, record, executor=self.executor, engine=self.engine, task_timeout=self.timeout,
             retries=self.retries, base_url=page.url if page is not None else "",
-            secrets=self.secrets, cache=self.cache,
+            secrets=self.secrets, cache=self.cache, confirm=self.confirm,
         )  # fmt: skip
         if self.secrets:  # an error may quote a field's content: nothing shown holds a value
             masked = StepRecord.model_validate(self.secrets.mask(record.model_dump(mode="json")))

@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
     run.add_argument(
+        "--yes", action="store_true", help="confirm every `confirm: true` step without asking"
+    )
+    run.add_argument(
         "--cache",
         choices=("read-write", "read-only", "write-only", "off"),
         help="the locate cache beside each task (TASK.cache.yaml); default read-write, "
@@ -87,6 +90,26 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--runs", type=Path, default=Path("runs"), help="the runs to list")
     _engine_options(serve)
     return parser
+
+
+def _confirmer(args: Any, console: Console, status: Any) -> Any:
+    """How ``confirm: true`` steps are confirmed: --yes, a question in a terminal, or not at
+    all (the step fails and says how to confirm it)."""
+    if args.yes:
+        return lambda what: True
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(what: str) -> bool:
+        from rich.prompt import Confirm
+
+        status.stop()
+        try:
+            return Confirm.ask(f"[bold]confirm[/] {escape(what)}?", console=console, default=False)
+        finally:
+            status.start()
+
+    return ask
 
 
 def _check_writable(out: Path) -> None:
@@ -292,6 +315,7 @@ def _run(args: Any, console: Console, errors: Console) -> int:
             trace, path = run_task(
                 task,
                 cache=cache,
+                confirm=_confirmer(args, console, status),
                 engine=engine,
                 out=args.out,
                 headed=args.headed,
@@ -385,6 +409,7 @@ def _run_parallel(args: Any, paths: list[Path], console: Console) -> int:
     options += ["--cdp", args.cdp] if args.cdp else []
     options += ["--display", args.display] if args.display else []
     options += ["--cache", args.cache] if args.cache else []
+    options += ["--yes"] if args.yes else []
     options += ["--env-file", str(args.env_file)] if args.env_file else []
     console.print(f"[bold]{len(paths)} task files[/] on {args.workers} workers")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -85,6 +85,8 @@ class StepContext:
     base_url: str = ""
     secrets: Secrets = field(default_factory=Secrets)
     cache: LocateCache | None = None
+    confirm: Callable[[str], bool] | None = None
+    """Asks a person whether a ``confirm: true`` step may act; None: nobody can be asked."""
 
 
 class StepRunner:
@@ -257,6 +259,8 @@ class StepRunner:
     # -- the step ------------------------------------------------------------------------------
     def run(self, verb: str, args: Any) -> Any:
         """Run the step with retries; returns its output (extract) or None."""
+        if getattr(args, "confirm", False):
+            self._ask_confirmation(verb)
         attempts = 1 + self.ctx.retries
         if verb in ("expect", "wait_for", "wait", "goal"):
             attempts = 1  # they poll or wait on their own, until their timeout
@@ -273,6 +277,17 @@ class StepRunner:
                     self.record.notes.append(f"try {self.record.attempts}: {exc}")
                     raise
         return None  # pragma: no cover - tenacity either returns or raises
+
+    def _ask_confirmation(self, verb: str) -> None:
+        what = f"{verb} {self.record.target}".strip()
+        if self.ctx.confirm is None:
+            raise Refused(
+                f"step {self.record.index + 1} ({what}) asks for confirmation, and nobody can be "
+                "asked here: run it in a terminal, or pass --yes to confirm every step"
+            )
+        if not self.ctx.confirm(what):
+            raise Refused(f"step {self.record.index + 1} ({what}) was not confirmed")
+        self.record.notes.append("confirmed")
 
     def _once(self, verb: str, args: Any) -> Any:
         match verb:

@@ -131,6 +131,7 @@ def run_task(
     cdp: str | None = None,
     display: str | None = None,
     cache: LocateCache | None = None,
+    confirm: Callable[[str], bool] | None = None,
     on_step_start: StepCallback | None = None,
     on_step_end: StepCallback | None = None,
 ) -> tuple[Trace, Path]:
@@ -139,7 +140,8 @@ def run_task(
     ``browser`` (a running Playwright ``Browser``) is reused when given; ``cdp`` attaches to a
     Chromium running elsewhere; else one is launched. ``display`` overrides a desktop task's
     display (``auto``, ``virtual``, ``:N``). ``cache`` (a :class:`~agent.cache.LocateCache`)
-    replays validated locates and is saved at the end, whatever the outcome.
+    replays validated locates and is saved at the end, whatever the outcome. ``confirm`` asks a
+    person before a ``confirm: true`` step acts (None: such steps fail).
     Returns the trace and its path. Model and action failures end the run with status
     ``failed``; environment problems (no browser) with ``error``. User errors (a wrong
     option) and ``KeyboardInterrupt`` are re-raised after the trace is written, with status
@@ -167,8 +169,9 @@ def run_task(
             ):
                 trace.target.update(info)
                 trace.status = _run_steps(
-                    loaded, executor, engine, writer, "", cache, on_step_start, on_step_end
-                )
+                    loaded, executor, engine, writer, "", cache, confirm, on_step_start,
+                    on_step_end,
+                )  # fmt: skip
         else:
             assert task.browser is not None
             trace.target = {"browser": task.browser.model_dump(mode="json")}
@@ -183,8 +186,9 @@ def run_task(
             ) as (executor, url):
                 trace.target["start_url"] = url
                 trace.status = _run_steps(
-                    loaded, executor, engine, writer, url, cache, on_step_start, on_step_end
-                )
+                    loaded, executor, engine, writer, url, cache, confirm, on_step_start,
+                    on_step_end,
+                )  # fmt: skip
                 trace.blocked_requests = list(getattr(executor, "blocked", []))
     except KeyboardInterrupt:
         trace.status = "interrupted"
@@ -233,6 +237,7 @@ def _run_steps(
     writer: TraceWriter,
     base_url: str,
     cache: LocateCache | None,
+    confirm: Callable[[str], bool] | None,
     on_step_start: StepCallback | None,
     on_step_end: StepCallback | None,
 ) -> RunStatus:
@@ -241,7 +246,7 @@ def _run_steps(
     task, trace = loaded.task, writer.trace
     agent = Agent(
         executor, engine, writer=writer, timeout=task.timeout, retries=task.retries,
-        secrets=loaded.secrets, cache=cache,
+        secrets=loaded.secrets, cache=cache, confirm=confirm,
     )  # fmt: skip
     for step, record in zip(task.steps, trace.steps, strict=True):
         if on_step_start:
@@ -269,6 +274,7 @@ def execute_step(
     base_url: str = "",
     secrets: Secrets | None = None,
     cache: LocateCache | None = None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> tuple[Screenshot | None, AgentError | None]:
     """Run one validated step, filling ``record``.
 
@@ -290,6 +296,7 @@ def execute_step(
             base_url=base_url,
             secrets=secrets or Secrets(),
             cache=cache,
+            confirm=confirm,
         )
     )
     record.status = "running"

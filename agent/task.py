@@ -22,6 +22,11 @@ class _Args(_Strict):
         le=3600,
         description="Seconds this step may take (overrides the task's).",
     )
+    confirm: bool = Field(
+        default=False,
+        description="Ask a person before this step acts (in a terminal); a run without one "
+        "fails the step unless started with --yes.",
+    )
 
 
 class TargetArgs(_Args):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import ROOT, TASKS
 from tests.helpers import write_task
@@ -194,3 +195,39 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_the_run(
     assert result.returncode == 2
     assert f"--out {blocker / 'runs'}: cannot write there (Not a directory)" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_confirm_steps_need_a_person_or_yes(tmp_path: Path) -> None:
+    task = write_task(
+        tmp_path,
+        "confirm",
+        "steps:\n  - type: {text: alice, into: Username}\n"
+        "  - type: {text: hunter2, into: Password}\n"
+        "  - click: {target: Sign in, confirm: true}\n  - expect: Welcome, alice\n",
+    )
+    refused = agent("run", str(task), "--out", str(tmp_path / "a"))
+    assert refused.returncode == 1
+    assert "asks for confirmation, and nobody can be asked here" in refused.stdout
+    assert "pass --yes" in refused.stdout
+    trace = json.loads(next((tmp_path / "a").glob("*/trace.json")).read_text())
+    assert [s["status"] for s in trace["steps"]] == ["passed", "passed", "failed", "skipped"]
+    assert trace["steps"][2]["attempts"] == 0  # refused before any try: nothing was clicked
+    confirmed = agent("run", str(task), "--yes", "--out", str(tmp_path / "b"))
+    assert confirmed.returncode == 0, confirmed.stdout
+    trace = json.loads(next((tmp_path / "b").glob("*/trace.json")).read_text())
+    assert "confirmed" in trace["steps"][2]["notes"]
+
+
+def test_a_person_saying_no_stops_the_step(tmp_path: Path, browser: Any) -> None:
+    from agent.runner import run_task
+    from agent.taskfile import load_task
+    from perception.offline import OfflineEngine
+
+    task = write_task(tmp_path, "declined", "steps:\n  - click: {target: Sign in, confirm: true}\n")
+    asked: list[str] = []
+    trace, _ = run_task(
+        load_task(task), engine=OfflineEngine(), out=tmp_path, browser=browser,
+        confirm=lambda what: asked.append(what) is not None,  # records the question, says no
+    )  # fmt: skip
+    assert asked == ["click Sign in"]
+    assert trace.status == "failed" and "was not confirmed" in (trace.steps[0].error or "")
