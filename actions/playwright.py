@@ -9,6 +9,8 @@ import hashlib
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
@@ -34,6 +36,7 @@ from agent.errors import (
     ActionError,
     MissingDependency,
     OccludedTarget,
+    TargetClosed,
     UsageError,
     UserError,
     VerificationFailed,
@@ -246,6 +249,10 @@ class PlaywrightExecutor:
 
     def capture(self) -> Screenshot:
         """A PNG of the viewport at device resolution, once the page has loaded."""
+        with _browser_gone():
+            return self._capture()
+
+    def _capture(self) -> Screenshot:
         for attempt in transient_retrying():
             with attempt:
                 try:
@@ -313,6 +320,10 @@ class PlaywrightExecutor:
 
     def perform(self, action: Action) -> None:
         """Carry out one resolved action."""
+        with _browser_gone():
+            self._perform(action)
+
+    def _perform(self, action: Action) -> None:
         page = self._page
         mouse, keyboard = page.mouse, page.keyboard
         match action:
@@ -387,6 +398,22 @@ class PlaywrightExecutor:
         for thing in self._owned:
             _close(thing)
         self._owned = ()
+
+
+@contextmanager
+def _browser_gone() -> Iterator[None]:
+    """Playwright's "target closed" (Chromium crashed, was killed or closed) as TargetClosed:
+    not retried, and reported as what it is."""
+    try:
+        yield
+    except Exception as exc:
+        text = str(exc)
+        if type(exc).__name__ == "TargetClosedError" or "has been closed" in text:
+            raise TargetClosed(
+                "the browser went away during the run (it crashed, was killed or was closed): "
+                + text.splitlines()[0]
+            ) from None
+        raise
 
 
 def _close(thing: Any) -> None:

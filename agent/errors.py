@@ -10,7 +10,7 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     ├── EnvironmentError_          something is missing on this machine
     │   ├── BrowserNotFound        no Chromium to launch
     │   ├── DisplayUnavailable     no X display, no X authority, no tkinter, no Xvfb
-    │   ├── TargetClosed           the program under automation went away mid-run
+    │   ├── TargetClosed           the browser or desktop program went away mid-run
     │   └── MissingDependency      an optional package (an extra) is not installed
     ├── ModelError                 the engine could not answer (recorded on the step, retried)
     │   └── ElementNotFound        nothing on the screen matches the description
@@ -74,7 +74,7 @@ class DisplayUnavailable(EnvironmentError_):
 
 
 class TargetClosed(EnvironmentError_):
-    """The program under automation (a launched desktop program) ended during the run."""
+    """The browser or the launched desktop program ended during the run."""
 
 
 class MissingDependency(EnvironmentError_):

@@ -231,3 +231,37 @@ def test_a_person_saying_no_stops_the_step(tmp_path: Path, browser: Any) -> None
     )  # fmt: skip
     assert asked == ["click Sign in"]
     assert trace.status == "failed" and "was not confirmed" in (trace.steps[0].error or "")
+
+
+def test_chromium_killed_mid_run_fails_the_run_with_its_trace_and_report(tmp_path: Path) -> None:
+    import psutil
+
+    task = write_task(
+        tmp_path, "killed", "steps:\n  - wait: 6\n  - click: Sign in\n  - expect: Welcome\n"
+    )
+    process = subprocess.Popen(
+        [*AGENT, "run", str(task), "--out", str(tmp_path / "runs"), "--cache", "off"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    killed = 0
+    while not killed and time.monotonic() < deadline:
+        time.sleep(0.3)
+        if not list(tmp_path.glob("runs/*/trace.json")):
+            continue  # the run has not started
+        time.sleep(2.5)  # the browser is up and the first step (a 6 s wait) is running
+        for child in psutil.Process(process.pid).children(recursive=True):
+            try:
+                if "chromium" in " ".join(child.cmdline()):
+                    child.kill()
+                    killed += 1
+            except psutil.Error:
+                pass
+    stdout, stderr = process.communicate(timeout=60)
+    assert killed and process.returncode == 1, stdout + stderr
+    assert "TargetClosed: the browser went away during the run" in stdout
+    assert "Traceback" not in stdout + stderr
+    trace = json.loads(next(tmp_path.glob("runs/*/trace.json")).read_text())
+    assert trace["status"] == "failed"
+    assert [s["status"] for s in trace["steps"]] == ["failed", "skipped", "skipped"]
+    assert next(tmp_path.glob("runs/*/report.html")).stat().st_size > 1000
