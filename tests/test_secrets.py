@@ -63,6 +63,9 @@ def test_no_file_and_no_output_of_a_run_holds_a_secret(tmp_path: Path, failing: 
     assert USER not in output and PASSWORD not in output
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert _scan(run_dir) == []
+    # Nor the locate cache the run wrote beside the task (the env file holds them, of course).
+    assert (tmp_path / "secret.cache.yaml").exists()
+    assert [leak for leak in _scan(tmp_path) if not leak.startswith("secrets.env")] == []
     trace = json.loads((run_dir / "trace.json").read_text())
     assert trace["steps"][0]["action"]["text"] == "${SHOP_USER}"
     if not failing:
