@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from agent.cache import LocateCache, check_mode
 from agent.errors import AgentError, ElementNotFound, StepFailed, UsageError
+from agent.prefetch import Prefetch
 from agent.report import try_write_report
 from agent.runner import execute_step
 from agent.secrets import Secrets
@@ -209,9 +210,18 @@ class Agent:
 
     # -- the one step implementation ------------------------------------------------------------
     def run_step(
-        self, step: BaseModel, record: StepRecord | None = None
+        self,
+        step: BaseModel,
+        record: StepRecord | None = None,
+        *,
+        prefetch: Prefetch | None = None,
+        upcoming: list[str] | None = None,
     ) -> tuple[StepRecord, AgentError | None]:
-        """Run a validated step, record it in the trace, and write the trace."""
+        """Run a validated step, record it in the trace, and write the trace.
+
+        ``prefetch`` and ``upcoming`` (the task runner's) let a model engine ground this and
+        the next steps' targets in one call.
+        """
         verb, args = step_args(step)
         if record is None:
             record = StepRecord(index=len(self.trace.steps), verb=verb, target=describe(verb, args))
@@ -220,7 +230,8 @@ class Agent:
         shot, cause = execute_step(
             step, record, executor=self.executor, engine=self.engine, task_timeout=self.timeout,
             retries=self.retries, base_url=page.url if page is not None else "",
-            secrets=self.secrets, cache=self.cache, confirm=self.confirm,
+            secrets=self.secrets, cache=self.cache, confirm=self.confirm, prefetch=prefetch,
+            upcoming=upcoming,
         )  # fmt: skip
         if self.secrets:  # an error may quote a field's content: nothing shown holds a value
             masked = StepRecord.model_validate(self.secrets.mask(record.model_dump(mode="json")))

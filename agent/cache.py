@@ -195,12 +195,12 @@ class LocateCache:
             # The handle is the proof: exactly one element with that role and name. The rest
             # of the page may change (a counter, a clock) without spoiling the entry.
             return _resolve_dom(entry, shot, page)
-        if page is None and not _same_screen(entry.screen, signature(shot, page)):
+        if page is None and not same_screen(entry.screen, signature(shot, page)):
             return None  # a desktop that looks different as a whole
         box = Box(x0=entry.box[0], y0=entry.box[1], x1=entry.box[2], y1=entry.box[3])
         if entry.thumb is None or not box.inside(*shot.size):
             return None
-        if _thumb_distance(entry.thumb, thumbnail(shot, box)) > THUMB_TOLERANCE:
+        if thumb_distance(entry.thumb, thumbnail(shot, box)) > THUMB_TOLERANCE:
             return None
         return Element(
             box=box, text=entry.text, role=entry.role or "text", engine=entry.engine,
@@ -316,7 +316,7 @@ def still_there(planned: PlannedAction, shot: Screenshot) -> bool:
     box = Box(x0=planned.box[0], y0=planned.box[1], x1=planned.box[2], y1=planned.box[3])
     if not box.inside(*shot.size):
         return False
-    return _thumb_distance(planned.thumb, thumbnail(shot, box)) <= THUMB_TOLERANCE
+    return thumb_distance(planned.thumb, thumbnail(shot, box)) <= THUMB_TOLERANCE
 
 
 def _key(step: str, place: str) -> str:
@@ -350,7 +350,7 @@ def signature(shot: Screenshot, page: Any) -> str:
     return "ahash:" + f"{int(bits, 2):064x}"
 
 
-def _same_screen(stored: str, current: str) -> bool:
+def same_screen(stored: str, current: str) -> bool:
     if stored.startswith("ahash:") and current.startswith("ahash:"):
         distance = bin(int(stored[6:], 16) ^ int(current[6:], 16)).count("1")
         return distance <= SCREEN_TOLERANCE
@@ -363,7 +363,7 @@ def thumbnail(shot: Screenshot, box: Box) -> str:
     return crop.convert("L").resize((THUMB, THUMB)).tobytes().hex()
 
 
-def _thumb_distance(a: str, b: str) -> float:
+def thumb_distance(a: str, b: str) -> float:
     left, right = bytes.fromhex(a), bytes.fromhex(b)
     if len(left) != len(right):
         return float("inf")

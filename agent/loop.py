@@ -45,6 +45,7 @@ from agent.errors import (
     UserError,
     VerificationFailed,
 )
+from agent.prefetch import Prefetch
 from agent.secrets import Secrets
 from agent.task import (
     ExtractArgs,
@@ -87,6 +88,9 @@ class StepContext:
     cache: LocateCache | None = None
     confirm: Callable[[str], bool] | None = None
     """Asks a person whether a ``confirm: true`` step may act; None: nobody can be asked."""
+    prefetch: Prefetch | None = None
+    upcoming: list[str] = field(default_factory=list)
+    """The targets of this step and the next ones, for one model call (agent.prefetch)."""
 
 
 class StepRunner:
@@ -146,6 +150,10 @@ class StepRunner:
             cached = self._from_cache(description, shot)
             if cached is not None:
                 return cached
+            prefetched = self._prefetched(description, shot)
+            if prefetched is not None:
+                self._remember(description, shot, prefetched)
+                return prefetched
             with self._engine_call("locate"):
                 found = self.ctx.engine.locate(
                     shot, description, intent=intent, page=self.ctx.executor.page
@@ -196,6 +204,31 @@ class StepRunner:
         )
         if entry is not None:
             self._found.append(entry)
+
+    def _prefetched(self, description: str, shot: Screenshot) -> Element | None:
+        """The target's box from one call for this and the next steps' targets, if any."""
+        prefetch, page = self.ctx.prefetch, self.ctx.executor.page
+        if prefetch is None or self.record.attempts > 1:
+            return None
+        element = prefetch.take(description, shot, page)
+        many = getattr(self.ctx.engine, "locate_many", None)
+        upcoming = self.ctx.upcoming
+        first = len(upcoming) > 1 and upcoming[0] == description
+        if element is None and many is not None and first:
+            try:
+                with self._engine_call("locate"):
+                    found = many(shot, upcoming)
+            except ModelError as exc:
+                self.record.notes.append(f"one call for {len(upcoming)} targets failed: {exc}")
+                return None
+            prefetch.fill({d: r.element for d, r in found.items() if r.element}, shot, page)
+            element = prefetch.take(description, shot, page)
+        if element is not None:
+            self.record.notes.append(f"grounded in one call with {prefetch.size - 1} more targets")
+            self.record.element = element.summary()
+            self.record.engine = element.engine
+            self.record.candidates = [element.summary()]
+        return element
 
     def commit_cache(self) -> None:
         """Store what this step found live (called once the step has passed)."""

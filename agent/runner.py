@@ -15,6 +15,7 @@ from actions.retry import polling
 from agent.cache import LocateCache
 from agent.errors import AgentError, UserError
 from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner
+from agent.prefetch import Prefetch, upcoming_targets
 from agent.report import try_write_report
 from agent.secrets import MaskingFilter, Secrets
 from agent.task import BrowserTarget, DesktopTarget, describe, step_args
@@ -248,10 +249,12 @@ def _run_steps(
         executor, engine, writer=writer, timeout=task.timeout, retries=task.retries,
         secrets=loaded.secrets, cache=cache, confirm=confirm,
     )  # fmt: skip
+    prefetch = Prefetch() if hasattr(engine, "locate_many") else None
     for step, record in zip(task.steps, trace.steps, strict=True):
         if on_step_start:
             on_step_start(record)
-        agent.run_step(step, record)
+        upcoming = upcoming_targets(task.steps, record.index) if prefetch is not None else []
+        agent.run_step(step, record, prefetch=prefetch, upcoming=upcoming)
         if record.status != "passed":
             where = loaded.where("steps", record.index)
             log.info("%s: step %d failed: %s", where, record.index + 1, record.error)
@@ -275,6 +278,8 @@ def execute_step(
     secrets: Secrets | None = None,
     cache: LocateCache | None = None,
     confirm: Callable[[str], bool] | None = None,
+    prefetch: Prefetch | None = None,
+    upcoming: list[str] | None = None,
 ) -> tuple[Screenshot | None, AgentError | None]:
     """Run one validated step, filling ``record``.
 
@@ -297,6 +302,8 @@ def execute_step(
             secrets=secrets or Secrets(),
             cache=cache,
             confirm=confirm,
+            prefetch=prefetch,
+            upcoming=upcoming or [],
         )
     )
     record.status = "running"

@@ -312,4 +312,6 @@ def _fields_at(path: Path_) -> list[str]:
         model = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
     if model is None:
         return []
-    return [field.alias or name for name, field in model.model_fields.items()]
+    names = [field.alias or name for name, field in model.model_fields.items()]
+    common = [n for n in names if n in ("timeout", "confirm")]  # every verb's: listed last
+    return [n for n in names if n not in common] + common

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from perception.coords import GRID
 from perception.elements import Box, Element
 from perception.engine import Located, Plan
-from perception.matching import Intent
+from perception.matching import Intent, normalize
 from perception.parsing import (
     ModelOutputError,
     groundings_to_elements,
@@ -80,6 +80,13 @@ class VlmEngine(ABC):
     def locate_messages(description: str) -> list[Message]:
         """The conversation that asks for one described element's box."""
         text = prompt("ground").format(description=description)
+        return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+
+    @staticmethod
+    def locate_many_messages(descriptions: list[str]) -> list[Message]:
+        """The conversation that asks for several described elements' boxes at once."""
+        targets = "\n".join(f"{i + 1}. {d}" for i, d in enumerate(descriptions))
+        text = prompt("ground_many").format(targets=targets)
         return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
 
     @staticmethod
@@ -160,6 +167,35 @@ class VlmEngine(ABC):
                  f"at ({int(region.x0)}, {int(region.y0)})"]  # fmt: skip
         self.last_raw = f"{first}\n--- zoom ---\n{close.raw or ''}"
         return Located(element=moved[0], candidates=moved, raw=self.last_raw, notes=notes)
+
+    def locate_many(self, screenshot: Screenshot, descriptions: list[str]) -> dict[str, Located]:
+        """Several described elements in one generation (a form's fields, before its steps).
+
+        Answers are matched to descriptions by their label, else by their order; a description
+        the answer leaves out is missing from the result (its step then asks on its own). No
+        zoom here: a step whose screen is large asks on its own.
+        """
+        raw = self._ask(self.locate_many_messages(descriptions), screenshot, 64 * len(descriptions))
+        elements, refused = groundings_to_elements(
+            parse_groundings(raw), screenshot.size, engine=self.name, divisor=self.divisor
+        )
+        found: dict[str, Located] = {}
+        wanted = {normalize(d): d for d in descriptions}
+        unlabelled = []
+        for element in elements:
+            description = wanted.pop(normalize(element.text), None)
+            if description is None:
+                unlabelled.append(element)
+            else:
+                found[description] = Located(element=element, candidates=[element], raw=raw)
+        for description, element in zip(
+            [d for d in descriptions if d not in found], unlabelled, strict=False
+        ):
+            found[description] = Located(element=element, candidates=[element], raw=raw,
+                                         notes=["matched to its description by order"])  # fmt: skip
+        for located in found.values():
+            located.notes.extend(refused)
+        return found
 
     def _ground(self, screenshot: Screenshot, description: str) -> Located:
         """One grounding call on one image."""
