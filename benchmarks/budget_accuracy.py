@@ -5,8 +5,8 @@
 The image budget shrinks a screenshot before a model sees it. Without model weights here, the
 offline engine's OCR stands in for the reader: each example page (tasks/sites/*.html) is shot
 at 1280x800, shrunk to each budget (visual tokens x 32 x 32 pixels) and back, and every
-button, link, heading and short text is looked for by its text from the pixels alone. A hit is a point inside the
-element's true box (from the DOM). Prints the hit rate per budget and writes
+button, link, heading and short text is looked for by its text from the pixels alone. A hit
+is a point inside the element's true box (from the DOM). Prints the hit rate per budget and writes
 benchmarks/results/budget_accuracy.json. With a real checkpoint, measure the model itself with
 the ScreenSpot-format benchmark instead.
 """
