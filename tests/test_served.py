@@ -100,3 +100,39 @@ def test_big_screenshots_are_shrunk_to_the_image_budget() -> None:
     assert sent.size[0] * sent.size[1] <= 640 * 400 and sent.size[0] / sent.size[
         1
     ] == pytest.approx(1.6, rel=0.01)
+
+
+@pytest.mark.parametrize("engine", ["openai", "qwen3vl"])
+def test_a_secret_in_a_goal_never_reaches_the_model_or_any_file(
+    engine: str, server: OpenAIServer, taught_qwen: Path, tmp_path: Path
+) -> None:
+    from tests.conftest import SQUARE_GOAL
+
+    value = "pa55-word-that-must-not-leak"
+    # The goal names the secret: the model sees only its placeholder, whatever it answers.
+    task = write_square_task(
+        tmp_path,
+        f"  - goal: '{SQUARE_GOAL}, then type ${{PIN}}'\n",
+        extra="secrets: [PIN]\nretries: 0\n",
+    )
+    options = (
+        ["--endpoint", server.endpoint, "--model", server.model]
+        if engine == "openai"
+        else ["--model", str(taught_qwen), "--device", "cpu"]
+    )
+    env = {**os.environ, "PIN": value}
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "-vv", "run", str(task), "--engine", engine,
+         *options, "--out", str(tmp_path / "runs"), "--cache", "write-only"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, env=env, check=False,
+    )  # fmt: skip
+    assert value not in result.stdout + result.stderr
+    (trace_path,) = (tmp_path / "runs").glob("*/trace.json")
+    assert json.loads(trace_path.read_text())["steps"][0]["plan"], "the model was asked to plan"
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert value.encode() not in path.read_bytes(), path
+    # What the model was sent (over HTTP) holds the placeholder, never the value.
+    if engine == "openai":
+        sent = json.dumps(server.requests)
+        assert "${PIN}" in sent and value not in sent
