@@ -88,6 +88,60 @@ def test_an_unreachable_endpoint_fails_clearly_after_bounded_retries(
     assert sum("Retrying" in r.getMessage() for r in caplog.records) == 2
 
 
+class _RudeServer:
+    """A TCP server on 127.0.0.1 that accepts and then hangs up at once, or never answers."""
+
+    def __init__(self, mode: str) -> None:
+        import threading
+
+        self.mode = mode
+        self.accepted = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.open: list[socket.socket] = []
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            if self.mode == "hang-up":
+                conn.recv(65536)
+                conn.close()
+            else:
+                self.open.append(conn)  # read nothing, answer nothing
+
+    def close(self) -> None:
+        self.stop = True
+        self.thread.join(timeout=5)
+        for conn in self.open:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("mode", ["hang-up", "silent"])
+def test_a_server_that_hangs_up_or_never_answers_fails_after_bounded_retries(
+    mode: str, square_shots: Any
+) -> None:
+    rude = _RudeServer(mode)
+    try:
+        engine = OpenAIEngine(f"http://127.0.0.1:{rude.port}/v1", "m", retries=2, timeout_s=1)
+        started = time.monotonic()
+        with pytest.raises(EndpointError, match="after 3 tries"):
+            engine.locate(square_shots[0], "anything")
+        assert rude.accepted == 3 and time.monotonic() - started < 20
+    finally:
+        rude.close()
+
+
 def test_big_screenshots_are_shrunk_to_the_image_budget() -> None:
     from PIL import Image
 
