@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +25,7 @@ from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from actions.browser_launch import CHROMIUM_ARGS, find_chromium  # noqa: E402
+from benchmarks.common import write_results  # noqa: E402
 from perception.aria import parse_snapshot  # noqa: E402
 from perception.offline import OfflineEngine  # noqa: E402
 from perception.screen import Screenshot  # noqa: E402
@@ -86,20 +84,13 @@ def main() -> None:
     for r in rows:
         print(f"{r['budget_tokens']:>7} {r['image']:>11} {r['targets']:>8} {r['hits']:>5} "
               f"{r['hit_rate']:>9.0%}")  # fmt: skip
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "date": datetime.now().isoformat(timespec="seconds"),
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                f"Python {platform.python_version()}",
-                "reader": "offline engine, pixels only (labels + rapidocr)",
-                "rows": rows,
-            },
-            indent=2,
-        )
+    write_results(
+        args.out,
+        {
+            "reader": "offline engine, pixels only (labels + rapidocr)",
+            "rows": rows,
+        },
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,10 @@ benchmarks/results/cache_replay.json. Expect steps read the screen live either w
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import shutil
 import statistics
 import sys
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +28,7 @@ from actions.browser_launch import CHROMIUM_ARGS, find_chromium  # noqa: E402
 from agent.cache import LocateCache, cache_path_for  # noqa: E402
 from agent.runner import run_task  # noqa: E402
 from agent.taskfile import load_task  # noqa: E402
+from benchmarks.common import write_results  # noqa: E402
 from tests.helpers import CountingEngine  # noqa: E402
 
 LOCATED = ("click", "double_click", "right_click", "hover", "type", "select", "drag")
@@ -100,24 +98,17 @@ def main() -> None:
     locate_ratio = cold["median_locate_ms"] / max(warm["median_locate_ms"], 0.1)
     print(f"\nuncached / replayed: {step_ratio:.1f}x per located step, "
           f"{locate_ratio:.0f}x for the locate phase")  # fmt: skip
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "date": datetime.now().isoformat(timespec="seconds"),
-                "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, "
-                f"Python {platform.python_version()}",
-                "task": str(args.task.relative_to(ROOT)),
-                "repeat": args.repeat,
-                "summary": summary,
-                "ratios": {"step": round(step_ratio, 1), "locate": round(locate_ratio, 1)},
-                "runs": runs,
-                "steps": rows,
-            },
-            indent=2,
-        )
+    write_results(
+        args.out,
+        {
+            "task": str(args.task.relative_to(ROOT)),
+            "repeat": args.repeat,
+            "summary": summary,
+            "ratios": {"step": round(step_ratio, 1), "locate": round(locate_ratio, 1)},
+            "runs": runs,
+            "steps": rows,
+        },
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

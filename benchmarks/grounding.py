@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
 from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from agent.engines import EngineSettings, make_engine  # noqa: E402
 from agent.errors import ModelError  # noqa: E402
+from benchmarks.common import write_results  # noqa: E402
 from perception.screen import Screenshot  # noqa: E402
 
 
@@ -107,23 +105,16 @@ def main() -> None:
     print(f"\n{'platform/type':20} {'items':>6} {'accuracy':>9} {'median s':>9}")
     for name, row in summary.items():
         print(f"{name:20} {row['items']:>6} {row['accuracy']:>9.1%} {row['median_s']:>9}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "date": datetime.now().isoformat(timespec="seconds"),
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                f"Python {platform.python_version()}",
-                "dataset": str(args.dataset),
-                "engine": args.engine,
-                "model": args.model,
-                "summary": summary,
-                "items": results,
-            },
-            indent=2,
-        )
+    write_results(
+        args.out,
+        {
+            "dataset": str(args.dataset),
+            "engine": args.engine,
+            "model": args.model,
+            "summary": summary,
+            "items": results,
+        },
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -20,14 +20,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.machinery
-import json
-import os
-import platform
 import re
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +38,7 @@ from agent.api import Agent  # noqa: E402
 from agent.engines import EngineSettings, make_engine  # noqa: E402
 from agent.errors import AgentError  # noqa: E402
 from agent.site import LocalSite  # noqa: E402
+from benchmarks.common import write_results  # noqa: E402
 
 QUOTED = re.compile(r'"([^"]+)"')
 
@@ -218,22 +215,15 @@ def main() -> None:
                 x for t in (grounding if track == "grounding" else episodes).values() for x in t
             ]
             print(f"{'all':18} {len(total):>4} {sum(total) / len(total):>6.0%}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "date": datetime.now().isoformat(timespec="seconds"),
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                f"Python {platform.python_version()}",
-                "engine": args.engine + (" (pixels only)" if args.pixels_only else ""),
-                "seeds": args.seeds,
-                "seconds": round(time.monotonic() - started, 1),
-                **summary,
-            },
-            indent=2,
-        )
+    write_results(
+        args.out,
+        {
+            "engine": args.engine + (" (pixels only)" if args.pixels_only else ""),
+            "seeds": args.seeds,
+            "seconds": round(time.monotonic() - started, 1),
+            **summary,
+        },
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

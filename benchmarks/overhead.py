@@ -14,14 +14,10 @@ verify, from the traces), the ratio to the floor, and the agent process's reside
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +30,7 @@ from actions.browser_launch import CHROMIUM_ARGS, find_chromium  # noqa: E402
 from actions.playwright import PlaywrightExecutor  # noqa: E402
 from agent.api import Agent  # noqa: E402
 from agent.site import LocalSite  # noqa: E402
+from benchmarks.common import write_results  # noqa: E402
 from perception.offline import OfflineEngine  # noqa: E402
 
 PHASES = ("capture", "locate", "act", "verify")
@@ -129,22 +126,15 @@ def main() -> None:
         phases = " ".join(f"{row.get(p, float('nan')):>8}" for p in PHASES)
         print(f"{name:32} {row['total']:>10} {row['total'] / floor_ms:>8.1f} {phases}")
     print(f"\nagent process memory (RSS, MiB): {memory}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "date": datetime.now().isoformat(timespec="seconds"),
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                f"Python {platform.python_version()}",
-                "steps": args.steps,
-                "median_ms": results,
-                "ratio_to_floor": {k: round(v["total"] / floor_ms, 2) for k, v in results.items()},
-                "rss_mib": memory,
-            },
-            indent=2,
-        )
+    write_results(
+        args.out,
+        {
+            "steps": args.steps,
+            "median_ms": results,
+            "ratio_to_floor": {k: round(v["total"] / floor_ms, 2) for k, v in results.items()},
+            "rss_mib": memory,
+        },
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

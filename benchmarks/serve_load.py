@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -25,11 +23,12 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import write_results  # noqa: E402
 
 
 def free_port() -> int:
@@ -142,21 +141,14 @@ def main() -> None:
         print(f"{r['round']:>5} {r['requests']:>9} {r['errors']:>7} {r['p50_ms']:>8} "
               f"{r['p95_ms']:>8} {r['throughput_per_s']:>7} {r['rss_before_mib']:>11} "
               f"{r['rss_after_mib']:>10}")  # fmt: skip
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "date": datetime.now().isoformat(timespec="seconds"),
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                f"Python {platform.python_version()}",
-                "clients": args.clients,
-                "engine": "offline (pixels only: OCR)",
-                "rounds": rounds,
-            },
-            indent=2,
-        )
+    write_results(
+        args.out,
+        {
+            "clients": args.clients,
+            "engine": "offline (pixels only: OCR)",
+            "rounds": rounds,
+        },
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
