@@ -184,6 +184,9 @@ class DesktopExecutor:
         self.program = program
         self.env = x_env(display, xauthority)
         self.window = window
+        # The frame of the latest capture (where it sits on the screen, its pixels per screen
+        # pixel): actions carry points in that capture's pixels.
+        self._origin = (0, 0)
         self._scale = 1.0
         self._gui = load_pyautogui(display, self.env.get("XAUTHORITY"))
         self._backend = getattr(self._gui, "platformModule", None)
@@ -225,22 +228,19 @@ class DesktopExecutor:
         shot = self._mss.grab(region)
         image = Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
         scale = image.width / region["width"] if region["width"] else 1.0
-        self._scale = scale  # actions are in this capture's pixels
-        return Screenshot(
-            image=image, scale=scale, origin=(region["left"], region["top"]), source=source
-        )
+        self._origin, self._scale = (region["left"], region["top"]), scale
+        return Screenshot(image=image, scale=scale, origin=self._origin, source=source)
 
     def _screen_point(self, point: Point) -> tuple[int, int]:
         """Screenshot pixels of the latest capture's frame -> screen coordinates."""
-        region, _ = self._region()
         return (
-            round(region["left"] + point.x / self._scale),
-            round(region["top"] + point.y / self._scale),
+            round(self._origin[0] + point.x / self._scale),
+            round(self._origin[1] + point.y / self._scale),
         )
 
     # -- actions -------------------------------------------------------------------------------
     def perform(self, action: Action) -> None:
-        """Carry out one resolved action with pyautogui (or xdotool for non-ASCII text)."""
+        """Carry out one resolved action with pyautogui (non-ASCII text: actions.x11_typing)."""
         gui = self._gui
         if self._connection is not None:
             self._backend._display = self._connection  # type: ignore[union-attr]
@@ -298,21 +298,22 @@ class DesktopExecutor:
         elif self._connection is not None:
             from actions.x11_typing import type_unicode
 
-            type_unicode(self._connection, action.text, write_plain=gui.write, settle=self._settle)
+            type_unicode(self._connection, action.text, write_plain=gui.write, settle=self.settle)
         else:
             self._xdotool_type(action.text)
         if action.submit:
             gui.press("enter")
 
-    def _settle(self, timeout_s: float = 3.0) -> None:
-        """Return once two captures 0.1 s apart are the same (or after ``timeout_s``)."""
+    def settle(self, timeout_s: float = 3.0, *, interval_s: float = 0.1) -> bool:
+        """Wait until two captures ``interval_s`` apart are the same (a program still drawing);
+        False if the screen was still changing after ``timeout_s``."""
         seen: list[str] = []
 
         def steady() -> bool:
             seen.append(self.state().fingerprint)
             return len(seen) > 1 and seen[-1] == seen[-2]
 
-        polling(timeout_s=timeout_s, interval_s=0.1, accept=bool)(steady)
+        return bool(polling(timeout_s=timeout_s, interval_s=interval_s, accept=bool)(steady))
 
     def _xdotool_type(self, text: str) -> None:
         """Where there is no Xlib connection of our own: xdotool types any Unicode text (it can

@@ -41,7 +41,7 @@ def type_unicode(
     text: str,
     *,
     write_plain: Callable[[str], None],
-    settle: Callable[[], None],
+    settle: Callable[[], object],
     key_delay_s: float = 0.005,
 ) -> None:
     """Type ``text``: ASCII runs through ``write_plain`` (the normal keyboard), everything else

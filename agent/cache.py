@@ -1,14 +1,13 @@
 """The locate cache: find an element again without the engine, validated before it is used.
 
 An entry is keyed by the step's verb and description and where it happens (the page URL
-without query and fragment, or the window title), and records a signature of the screen (a
-hash of the accessibility tree's roles and names in a browser; a perceptual hash of the pixels
-on a desktop). It holds what finds the element again: the role and name of a DOM element
-(resolved afresh to a handle in the current accessibility tree) or, for anything found from
-pixels, its box and a small thumbnail of it. Replay validates first: the role and name still
-resolve to exactly one element (the rest of the page may have changed), or, from pixels, the
-desktop still looks like it did (perceptual hash within a tolerance) and the thumbnail still
-matches at the same place; otherwise the engine locates live and the entry is refreshed.
+without query and fragment, or the window title). It holds what finds the element again: the
+role and name of a DOM element (resolved afresh to a handle in the current accessibility tree)
+or, for anything found from pixels, its box and a small thumbnail of it (on a desktop also a
+perceptual hash of the whole screen). Replay validates first: the role and name still resolve
+to exactly one element (the rest of the page may have changed), or, from pixels, the desktop
+still looks like it did and the thumbnail still matches at the same place; otherwise the
+engine locates live and the entry is refreshed.
 
 The file is YAML, one entry per step and place, sorted, so teams can commit it beside the task
 (``tasks/login.cache.yaml``) and review its diffs. Modes: ``read-write`` (the default on a
@@ -18,7 +17,6 @@ developer's machine), ``read-only`` (the default when ``CI`` is set: never write
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import tempfile
@@ -57,7 +55,9 @@ class CacheEntry(BaseModel):
 
     step: str = Field(description="The verb and the description, as written.")
     where: str = Field(description="The page URL (no query) or the window title.")
-    screen: str = Field(description="A signature of the screen when the entry was written.")
+    screen: str | None = Field(
+        default=None, description="Desktops: a perceptual hash of the screen it was found on."
+    )
     engine: str = Field(description="Which engine found it first.")
     role: str | None = None
     name: str | None = Field(default=None, description="DOM elements: the accessible name.")
@@ -195,12 +195,10 @@ class LocateCache:
             # The handle is the proof: exactly one element with that role and name. The rest
             # of the page may change (a counter, a clock) without spoiling the entry.
             return _resolve_dom(entry, shot, page)
-        if page is None and not same_screen(entry.screen, signature(shot, page)):
+        if entry.screen is not None and not same_screen(entry.screen, screen_hash(shot)):
             return None  # a desktop that looks different as a whole
         box = Box(x0=entry.box[0], y0=entry.box[1], x1=entry.box[2], y1=entry.box[3])
-        if entry.thumb is None or not box.inside(*shot.size):
-            return None
-        if thumb_distance(entry.thumb, thumbnail(shot, box)) > THUMB_TOLERANCE:
+        if entry.thumb is None or not looks_the_same(shot, box, entry.thumb):
             return None
         return Element(
             box=box, text=entry.text, role=entry.role or "text", engine=entry.engine,
@@ -220,7 +218,7 @@ class LocateCache:
         entry = CacheEntry(
             step=step,
             where=place,
-            screen=signature(shot, page),
+            screen=screen_hash(shot) if page is None else None,
             engine=element.engine,
             role=element.role,
             name=element.text if dom else None,
@@ -314,9 +312,7 @@ def still_there(planned: PlannedAction, shot: Screenshot) -> bool:
     if planned.box is None or planned.thumb is None:
         return True  # a key press or a wait: nothing to look at
     box = Box(x0=planned.box[0], y0=planned.box[1], x1=planned.box[2], y1=planned.box[3])
-    if not box.inside(*shot.size):
-        return False
-    return thumb_distance(planned.thumb, thumbnail(shot, box)) <= THUMB_TOLERANCE
+    return looks_the_same(shot, box, planned.thumb)
 
 
 def _key(step: str, place: str) -> str:
@@ -334,15 +330,12 @@ def where(shot: Screenshot, page: Any) -> str:
     return shot.source
 
 
-def signature(shot: Screenshot, page: Any) -> str:
-    """A structural signature of the screen: the accessibility tree's roles and names in a
-    browser (values and boxes left out), a perceptual hash of the pixels elsewhere."""
-    if page is not None:
-        from perception.aria import parse_snapshot
+def screen_hash(shot: Screenshot) -> str:
+    """A perceptual hash of a whole capture (256 bits: a 16x16 grey image against its mean).
 
-        nodes = parse_snapshot(page.aria_snapshot(mode="ai", boxes=True))
-        text = "\n".join(f"{n.role}:{n.name}" for n in nodes)
-        return "aria:" + hashlib.sha1(text.encode()).hexdigest()[:16]
+    Only desktops use it: in a browser the element's own check (its role and name, or its
+    pixels) decides, and text changing elsewhere on the page does not matter.
+    """
     small = shot.image.convert("L").resize((16, 16))
     pixels = list(small.tobytes())
     mean = sum(pixels) / len(pixels)
@@ -351,10 +344,16 @@ def signature(shot: Screenshot, page: Any) -> str:
 
 
 def same_screen(stored: str, current: str) -> bool:
-    if stored.startswith("ahash:") and current.startswith("ahash:"):
-        distance = bin(int(stored[6:], 16) ^ int(current[6:], 16)).count("1")
-        return distance <= SCREEN_TOLERANCE
-    return stored == current
+    """Whether two perceptual hashes differ by at most SCREEN_TOLERANCE bits."""
+    distance = bin(int(stored.removeprefix("ahash:"), 16) ^ int(current.removeprefix("ahash:"), 16))
+    return distance.count("1") <= SCREEN_TOLERANCE
+
+
+def looks_the_same(shot: Screenshot, box: Box, thumb: str) -> bool:
+    """Whether the box, on this capture, still looks like ``thumb`` (and lies on it)."""
+    if not box.inside(*shot.size):
+        return False
+    return _thumb_distance(thumb, thumbnail(shot, box)) <= THUMB_TOLERANCE
 
 
 def thumbnail(shot: Screenshot, box: Box) -> str:
@@ -363,7 +362,7 @@ def thumbnail(shot: Screenshot, box: Box) -> str:
     return crop.convert("L").resize((THUMB, THUMB)).tobytes().hex()
 
 
-def thumb_distance(a: str, b: str) -> float:
+def _thumb_distance(a: str, b: str) -> float:
     left, right = bytes.fromhex(a), bytes.fromhex(b)
     if len(left) != len(right):
         return float("inf")

@@ -101,7 +101,6 @@ class StepRunner:
         self.record = ctx.record
         self._started = time.monotonic()
         self._last_shot: Screenshot | None = None
-        self._goal_secrets: set[str] = set()
         # Elements found live on this try, stored in the cache once the step has passed.
         self._found: list[CacheEntry] = []
 
@@ -190,10 +189,14 @@ class StepRunner:
         if self.record.cache != "miss":
             self.record.cache = status
         if element is not None:
-            self.record.element = element.summary()
-            self.record.engine = element.engine
-            self.record.candidates = [element.summary()]
+            self._record_found(element)
         return element
+
+    def _record_found(self, element: Element) -> None:
+        """Record an element that came without an engine search (cache, one shared call)."""
+        self.record.element = element.summary()
+        self.record.engine = element.engine
+        self.record.candidates = [element.summary()]
 
     def _remember(self, description: str, shot: Screenshot, element: Element) -> None:
         cache = self.ctx.cache
@@ -225,9 +228,7 @@ class StepRunner:
             element = prefetch.take(description, shot, page)
         if element is not None:
             self.record.notes.append(f"grounded in one call with {prefetch.size - 1} more targets")
-            self.record.element = element.summary()
-            self.record.engine = element.engine
-            self.record.candidates = [element.summary()]
+            self._record_found(element)
         return element
 
     def commit_cache(self) -> None:
@@ -257,8 +258,9 @@ class StepRunner:
         self.record.action = ACTION_ADAPTER.dump_python(action, mode="json", exclude_none=True)
         if isinstance(action, TypeText) and self.ctx.secrets.uses(action.text):
             # The trace keeps the placeholder; only the executor sees the value.
-            allowed = self.ctx.secrets.named_in(action.text) if secrets is None else secrets
-            refused = self.ctx.secrets.named_in(action.text) - allowed
+            named = self.ctx.secrets.named_in(action.text)
+            allowed = named if secrets is None else secrets
+            refused = named - allowed
             if refused:
                 raise Refused(
                     f"the model tried to type secret {', '.join(sorted(refused))}, which the "
@@ -503,25 +505,31 @@ class StepRunner:
         done: list[PlannedAction] = []
         # Only the secrets the user's goal names may be typed by the model: a page cannot add
         # one by asking for it.
-        self._goal_secrets = self.ctx.secrets.named_in(args.goal)
-        shot = self.capture()
-        step = f"goal {args.goal}"
-        place = where(shot, self.ctx.executor.page)
+        secrets = self.ctx.secrets.named_in(args.goal)
         cache = self.ctx.cache
-        recorded = cache.plan_for(step, place) if cache is not None else None
+        if cache is None:
+            return self._plan_live(args, history, done, secrets)
+        step = f"goal {args.goal}"
+        place = where(self.capture(), self.ctx.executor.page)
+        recorded = cache.plan_for(step, place)
         if recorded is not None and self.record.attempts <= 1:
-            if self._replay(recorded, done, history):
+            if self._replay(recorded, done, history, secrets):
                 self.record.cache = "hit"
                 return recorded.answer
             self.record.cache = "miss"
-        elif cache is not None and cache.reads:
+        elif cache.reads:
             self.record.cache = "live"
-        answer = self._plan_live(args, history, done)
-        if cache is not None:
-            cache.store_plan(PlanEntry(step=step, where=place, actions=done, answer=answer))
+        answer = self._plan_live(args, history, done, secrets)
+        cache.store_plan(PlanEntry(step=step, where=place, actions=done, answer=answer))
         return answer
 
-    def _replay(self, recorded: PlanEntry, done: list[PlannedAction], history: list[str]) -> bool:
+    def _replay(
+        self,
+        recorded: PlanEntry,
+        done: list[PlannedAction],
+        history: list[str],
+        secrets: set[str],
+    ) -> bool:
         """Replay a recorded plan while it holds; False at the first mismatch."""
         for index, planned in enumerate(recorded.actions):
             shot = self.capture()
@@ -531,7 +539,7 @@ class StepRunner:
                 )
                 return False
             action = ACTION_ADAPTER.validate_python(planned.action)
-            self.act(action, secrets=self._goal_secrets)
+            self.act(action, secrets=secrets)
             self.record.plan.append({"call": planned.call, "action": planned.action,
                                      "cached": True})  # fmt: skip
             done.append(planned)
@@ -539,7 +547,7 @@ class StepRunner:
         return True
 
     def _plan_live(
-        self, args: GoalArgs, history: list[str], done: list[PlannedAction]
+        self, args: GoalArgs, history: list[str], done: list[PlannedAction], secrets: set[str]
     ) -> str | None:
         repeats = bad = 0
         previous: str | None = None
@@ -574,7 +582,7 @@ class StepRunner:
                 )
             )  # fmt: skip
             before = self.state()
-            self.act(plan.action, secrets=self._goal_secrets)
+            self.act(plan.action, secrets=secrets)
             with self._timed("verify"):
                 changed = self.state() != before
             entry.update(action=self.record.action, changed=changed)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.cache import THUMB_TOLERANCE, thumb_distance, thumbnail, where
+from agent.cache import looks_the_same, thumbnail, where
 from agent.task import step_args
 from perception.elements import Element
 from perception.screen import Screenshot
@@ -65,6 +65,6 @@ class Prefetch:
         if where(shot, page) != self.where:
             self.found.clear()  # another page or window: the rest is stale too
             return None
-        if thumb_distance(look, thumbnail(shot, element.box)) > THUMB_TOLERANCE:
+        if not looks_the_same(shot, element.box, look):
             return None  # the target moved or changed
         return element

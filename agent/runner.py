@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from actions.base import Executor
-from actions.retry import polling
 from agent.cache import LocateCache
 from agent.errors import AgentError, UserError
 from agent.loop import EXPECT_TIMEOUT_S, StepContext, StepRunner
@@ -103,23 +102,9 @@ def desktop_target(
             program=program,
         )
         stack.callback(executor.close)
-        if target.launch:
-            _settle(executor)
+        if target.launch and not executor.settle(SETTLE_S, interval_s=0.15):
+            log.info("the screen was still changing after %g s; starting anyway", SETTLE_S)
         yield executor, info
-
-
-def _settle(executor: Executor) -> None:
-    """Wait until two captures in a row are the same (a program still drawing its window)."""
-    last: list[str] = []
-
-    def same() -> bool:
-        now = executor.state().fingerprint
-        steady = bool(last) and last[-1] == now
-        last.append(now)
-        return steady
-
-    if not polling(timeout_s=SETTLE_S, interval_s=0.15, accept=bool)(same):
-        log.info("the screen was still changing after %g s; starting anyway", SETTLE_S)
 
 
 def run_task(
