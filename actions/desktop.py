@@ -248,7 +248,7 @@ class DesktopExecutor:
             match action:
                 case Click(point=point, button=button, clicks=clicks):
                     x, y = self._screen_point(point)
-                    gui.click(x, y, clicks=clicks, interval=0.05, button=button)
+                    gui.click(x, y, clicks=clicks, interval=_interval(clicks), button=button)
                 case Hover(point=point):
                     gui.moveTo(*self._screen_point(point))
                 case TypeText():
@@ -287,7 +287,8 @@ class DesktopExecutor:
         if action.point is not None:
             x, y = self._screen_point(action.point)
             # A triple click selects the field's line in most toolkits; typing then replaces it.
-            gui.click(x, y, clicks=3 if action.clear else 1, interval=0.05)
+            clicks = 3 if action.clear else 1
+            gui.click(x, y, clicks=clicks, interval=_interval(clicks))
             if action.clear:
                 gui.press("backspace")
         elif action.clear:
@@ -366,6 +367,12 @@ def _key_names(keys: str) -> list[str]:
             key = part.lower() if len(parts) > 1 or len(part) > 1 else part
         names.append(key)
     return names
+
+
+def _interval(clicks: int) -> float:
+    """Seconds between the clicks of a multiple click. pyautogui also sleeps this long after
+    the last click, so a single click gets none (it was 50 ms of every desktop step)."""
+    return 0.05 if clicks > 1 else 0.0
 
 
 def _clicks(pixels: float) -> int:
