@@ -220,7 +220,9 @@ def _check_steps(data: dict[str, Any], reader: _Reader) -> set[Path_]:
         if isinstance(step, str):
             reader._problem(
                 path,
-                f"a step needs a verb, as in `- click: {step[:40]}`; found plain text "
+                # Collapsed to one line: each problem is one line of file:line:col output.
+                f"a step needs a verb, as in `- click: {' '.join(step.split())[:40]}`; "
+                "found plain text "
                 f"(free text for a model is `- goal: ...`). Verbs: {', '.join(VERBS)}",
             )
         elif not isinstance(step, dict) or not step:

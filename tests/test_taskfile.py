@@ -81,6 +81,9 @@ def test_step_shape_mistakes(tmp_path: Path) -> None:
     assert found[0].startswith("t.yaml:4:5: a step needs a verb, as in `- click: Sign in`")
     assert found[1].startswith("t.yaml:5:5: a step has one verb; found click, type")
     assert found[2].startswith("t.yaml:6:5: a step is a mapping")
+    # Plain text spanning lines is still reported on one line (found by the fuzz test).
+    (multiline,) = problems(tmp_path, HEADER + 'steps:\n  - "\\nSign\\n in"\n')
+    assert "\n" not in multiline and "`- click: Sign in`" in multiline
 
 
 def test_environment_variables(tmp_path: Path) -> None:
