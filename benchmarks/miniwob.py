@@ -1,29 +1,32 @@
-"""MiniWoB++ with Playwright alone: a grounding track and an episode track, scored by the pages.
+"""MiniWoB++ with Playwright alone: grounding, episode and goal tracks, scored by the pages.
 
     .venv/bin/pip install --no-deps miniwob     # the 130 tasks, as HTML (no Selenium needed)
-    .venv/bin/python benchmarks/miniwob.py [--seeds 10] [--tasks click-button ...]
-                                           [--engine offline|qwen3vl|openai] [--pixels-only]
+    .venv/bin/python benchmarks/miniwob.py [--seeds 20] [--tasks click-button ...]
+        [--engine offline|qwen3vl|openai] [--model M] [--endpoint URL] [--pixels-only]
+        [--tracks grounding episodes goal] [--goal-steps 6]
 
 Each episode (task x seed) is started as MiniWoB's own harness does (``Math.seedrandom``,
 ``core.startEpisodeReal``) on 127.0.0.1, viewport 500x320. The agent is given the utterance,
 and the instruction box is hidden, so that its words are not mistaken for targets.
 
-- Grounding: the target the utterance names (the quoted text, a tab, an option), its true box
-  from the DOM; the engine's answer counts when its point falls inside.
-- Episodes: a small template per task turns the utterance into instant steps (benchmark code,
-  not the agent's); the steps run through the real agent, and the page's reward decides.
+- Grounding: what the utterance names (quoted text, a tab, an option, a field), its true box
+  from the DOM; the engine's answer counts when its point falls inside (ScreenSpot's rule).
+- Episodes: a small template per task (benchmark/miniwob_tasks.py, benchmark code, not the
+  agent's) turns the utterance into instant steps; they run through the real agent, and the
+  page's reward decides.
+- Goal: the utterance as one goal step (``Agent.act``), planned by a vision-language model;
+  only with ``--engine qwen3vl`` or ``openai``.
 
-Prints hit rates and success per task and writes benchmarks/results/miniwob.json.
+Prints the hit rate and success per task and writes
+benchmarks/results/miniwob-VARIANT.json (offline, offline-pixels, qwen3vl, openai...).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.machinery
-import re
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,82 +42,9 @@ from agent.engines import EngineSettings, make_engine  # noqa: E402
 from agent.errors import AgentError  # noqa: E402
 from agent.site import LocalSite  # noqa: E402
 from benchmarks.common import write_results  # noqa: E402
+from benchmarks.miniwob_tasks import TASKS, Target  # noqa: E402
 
-QUOTED = re.compile(r'"([^"]+)"')
-
-
-def _quoted(utterance: str) -> list[str]:
-    return QUOTED.findall(utterance)
-
-
-def _selected(utterance: str) -> list[str]:
-    """``Select A, B and C and click Submit.`` -> ``["A", "B", "C"]``."""
-    match = re.match(r"Select (.*?)(?: from the list)? and click Submit", utterance)
-    if not match or match.group(1) == "nothing":
-        return []
-    return [w.strip() for w in re.split(r",| and ", match.group(1)) if w.strip()]
-
-
-# task -> (the targets an utterance names, for grounding; the steps, for episodes)
-Targets = Callable[[str], list[str]]
-Steps = Callable[[Agent, str], None]
-
-
-def _click_button(ai: Agent, u: str) -> None:
-    ai.click(f'"{_quoted(u)[0]}" button')
-
-
-def _click_link(ai: Agent, u: str) -> None:
-    ai.click(f'"{_quoted(u)[0]}" link')
-
-
-def _click_tab(ai: Agent, u: str) -> None:
-    ai.click(re.search(r"Tab #\d+", u).group(0))  # type: ignore[union-attr]
-
-
-def _enter_text(ai: Agent, u: str) -> None:
-    ai.type(_quoted(u)[0], into="the field")
-    ai.click("Submit button")
-
-
-def _login_user(ai: Agent, u: str) -> None:
-    user, password = _quoted(u)[:2]
-    ai.type(user, into="Username")
-    ai.type(password, into="Password")
-    ai.click("Login button")
-
-
-def _focus_text(ai: Agent, u: str) -> None:
-    ai.click("the field")
-
-
-def _click_option(ai: Agent, u: str) -> None:
-    ai.click(f'"{_selected(u)[0]}" radio')
-    ai.click("Submit button")
-
-
-def _click_checkboxes(ai: Agent, u: str) -> None:
-    for word in _selected(u):
-        ai.click(f'"{word}" checkbox')
-    ai.click("Submit button")
-
-
-def _choose_list(ai: Agent, u: str) -> None:
-    ai.select(_selected(u)[0], in_="the dropdown")
-    ai.click("Submit button")
-
-
-TASKS: dict[str, tuple[Targets | None, Steps]] = {
-    "click-button": (lambda u: _quoted(u)[:1], _click_button),
-    "click-link": (lambda u: _quoted(u)[:1], _click_link),
-    "click-tab": (lambda u: re.findall(r"Tab #\d+", u)[:1], _click_tab),
-    "enter-text": (None, _enter_text),
-    "login-user": (None, _login_user),
-    "focus-text": (None, _focus_text),
-    "click-option": (_selected, _click_option),
-    "click-checkboxes": (_selected, _click_checkboxes),
-    "choose-list": (None, _choose_list),
-}
+TRACKS = ("grounding", "episodes", "goal")
 
 
 def miniwob_html() -> Path:
@@ -148,24 +78,64 @@ def reward(page: Any) -> float:
     return float(page.evaluate("WOB_RAW_REWARD_GLOBAL"))
 
 
+def hit(page: Any, target: Target, point: tuple[float, float] | None, scale: float) -> bool:
+    """Whether ``point`` (screenshot pixels) falls inside the target's true box in the DOM."""
+    area = page.locator("#area, .ui-dialog")  # jQuery UI dialogs live outside the area
+    truth_locator = area.get_by_text(target.text, exact=True) if target.text else None
+    if truth_locator is None:
+        truth_locator = area.locator(target.css or "*")
+    truth = truth_locator.first.bounding_box()
+    if truth is None or point is None:
+        return False
+    x, y = point[0] / scale, point[1] / scale
+    return bool(
+        truth["x"] <= x <= truth["x"] + truth["width"]
+        and truth["y"] <= y <= truth["y"] + truth["height"]
+    )
+
+
+def variant(engine: str, pixels_only: bool) -> str:
+    """The results' name for an engine setting: ``offline``, ``offline-pixels``, ``qwen3vl``."""
+    return engine + ("-pixels" if pixels_only else "")
+
+
+def print_table(title: str, table: dict[str, list[bool]]) -> None:
+    """One row per task (n, rate) and the overall rate."""
+    print(f"\n{title:22} {'n':>4} {'rate':>6}")
+    for task, row in table.items():
+        print(f"{task:22} {len(row):>4} {sum(row) / len(row):>6.0%}")
+    total = [x for row in table.values() for x in row]
+    if total:
+        print(f"{'all':22} {len(total):>4} {sum(total) / len(total):>6.0%}")
+
+
 def main() -> None:
     """Run the tracks and print their tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", nargs="+", default=list(TASKS))
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS),
+                        metavar="TASK", help="default: all templated tasks")  # fmt: skip
+    parser.add_argument("--seeds", type=int, default=20, help="episodes per task (default 20)")
     parser.add_argument("--engine", default="offline", choices=("offline", "qwen3vl", "openai"))
     parser.add_argument("--model")
     parser.add_argument("--endpoint")
     parser.add_argument("--pixels-only", action="store_true", help="no DOM: OCR (or the model)")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/miniwob.json")
+    parser.add_argument("--tracks", nargs="+", choices=TRACKS, metavar="TRACK",
+                        help="grounding, episodes, goal (default: the first two, and goal "
+                        "with a vision-language model engine)")  # fmt: skip
+    parser.add_argument("--goal-steps", type=int, default=6, help="planning steps per goal")
+    parser.add_argument("--out", type=Path, help="default: benchmarks/results/miniwob-VARIANT.json")
     args = parser.parse_args()
+    tracks = args.tracks or [t for t in TRACKS if t != "goal" or args.engine != "offline"]
+    if "goal" in tracks and args.engine == "offline":
+        parser.error("the goal track needs a vision-language model: --engine qwen3vl or openai")
+    name = variant(args.engine, args.pixels_only)
+    out = args.out or ROOT / "benchmarks" / "results" / f"miniwob-{name}.json"
 
     settings = EngineSettings(engine=args.engine, model=args.model, endpoint=args.endpoint,
                               pixels_only=args.pixels_only)  # fmt: skip
     engine = make_engine(settings=settings)
-    grounding: dict[str, list[bool]] = {}
-    episodes: dict[str, list[bool]] = {}
-    started = time.monotonic()
+    results: dict[str, dict[str, list[bool]]] = {track: {} for track in tracks}
+    seconds: dict[str, float] = dict.fromkeys(tracks, 0.0)
     with sync_playwright() as p, LocalSite(miniwob_html()) as site:
         browser = p.chromium.launch(executable_path=find_chromium(p), args=list(CHROMIUM_ARGS))
         for task in args.tasks:
@@ -175,55 +145,65 @@ def main() -> None:
                 context = browser.new_context(viewport={"width": 500, "height": 320})
                 context.set_default_timeout(5000)
                 page = context.new_page()
-                utterance = start(page, url, seed)
                 executor = PlaywrightExecutor(page)
-                if targets is not None:
+                if "grounding" in tracks and targets is not None:
+                    started = time.monotonic()
+                    utterance = start(page, url, seed)
                     shot = executor.capture()
                     for target in targets(utterance):
-                        box = page.locator("#area").get_by_text(target, exact=True).first
-                        truth = box.bounding_box()
-                        found = engine.locate(shot, target, page=executor.page).element
-                        hit = bool(truth and found) and (
-                            truth["x"] <= found.point[0] / shot.scale <= truth["x"] + truth["width"]
-                            and truth["y"] <= found.point[1] / shot.scale
-                            <= truth["y"] + truth["height"]
-                        )  # fmt: skip
-                        grounding.setdefault(task, []).append(hit)
+                        found = engine.locate(shot, target.description, page=executor.page)
+                        point = found.element.point if found.element else None
+                        results["grounding"].setdefault(task, []).append(
+                            hit(page, target, point, shot.scale)
+                        )
+                    seconds["grounding"] += time.monotonic() - started
+                for track in ("episodes", "goal"):
+                    if track not in tracks:
+                        continue
+                    started = time.monotonic()
                     utterance = start(page, url, seed)  # the same episode, fresh
-                ai = Agent(executor, engine, trace_dir=None, timeout=5, retries=1)
-                try:
-                    steps(ai, utterance)
-                except (AgentError, IndexError, AttributeError):
-                    pass  # the reward says it failed
-                success = reward(page) > 0
-                episodes.setdefault(task, []).append(success)
-                print(f"{task} seed {seed}: {'success' if success else 'failure'}"
-                      f" ({utterance})", file=sys.stderr)  # fmt: skip
+                    ai = Agent(executor, engine, trace_dir=None, timeout=5, retries=1)
+                    try:
+                        if track == "goal":
+                            ai.act(utterance, max_steps=args.goal_steps, timeout=600)
+                        else:
+                            steps(ai, utterance)
+                    except (AgentError, IndexError, AttributeError, ValueError):
+                        pass  # the reward says it failed
+                    success = reward(page) > 0
+                    results[track].setdefault(task, []).append(success)
+                    seconds[track] += time.monotonic() - started
+                    print(f"{track} {task} seed {seed}: {'success' if success else 'failure'}"
+                          f" ({utterance})", file=sys.stderr, flush=True)  # fmt: skip
                 context.close()
         browser.close()
 
-    def rates(table: dict[str, list[bool]]) -> dict[str, dict[str, float]]:
-        return {t: {"n": len(v), "rate": round(sum(v) / len(v), 3)} for t, v in table.items()}
-
-    summary = {"grounding": rates(grounding), "episodes": rates(episodes)}
-    for track, table in summary.items():
-        print(f"\n{track:18} {'n':>4} {'rate':>6}")
-        for task, row in table.items():
-            print(f"{task:18} {row['n']:>4} {row['rate']:>6.0%}")
-        if table:
-            total = [
-                x for t in (grounding if track == "grounding" else episodes).values() for x in t
-            ]
-            print(f"{'all':18} {len(total):>4} {sum(total) / len(total):>6.0%}")
+    for track, table in results.items():
+        print_table(f"{track} ({name})", table)
+    summary = {
+        track: {
+            **{t: {"n": len(v), "hits": sum(v), "rate": round(sum(v) / len(v), 3)}
+               for t, v in table.items()},
+            "all": _overall(table),
+        }
+        for track, table in results.items()
+    }  # fmt: skip
     write_results(
-        args.out,
+        out,
         {
-            "engine": args.engine + (" (pixels only)" if args.pixels_only else ""),
+            "engine": name,
+            "model": args.model,
             "seeds": args.seeds,
-            "seconds": round(time.monotonic() - started, 1),
+            "seconds": {k: round(v, 1) for k, v in seconds.items()},
             **summary,
         },
     )
+
+
+def _overall(table: dict[str, list[bool]]) -> dict[str, float]:
+    values = [x for row in table.values() for x in row]
+    return {"n": len(values), "hits": sum(values),
+            "rate": round(sum(values) / len(values), 3) if values else 0.0}  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -37,6 +37,11 @@ class AriaNode:
         box: ``(x, y, w, h)`` in CSS pixels, when known. Bare text lines borrow their parent's.
         attrs: Flags such as ``checked``, ``selected``, ``disabled``, ``level``.
         depth: Nesting depth (0 for the root).
+        box_is_parent: The box is the parent's (bare text lines have none of their own).
+        parent_ref: The parent's ``aria-ref``, when it has one.
+        preceding_text: The text of the sibling just before this node, when that sibling is
+            only text: an unnamed field's visible label (``<label>User</label><input>``
+            without ``for``, common in hand-written forms).
     """
 
     role: str
@@ -48,6 +53,7 @@ class AriaNode:
     depth: int = 0
     box_is_parent: bool = False
     parent_ref: str | None = None
+    preceding_text: str = ""
 
     @property
     def label(self) -> str:
@@ -66,30 +72,44 @@ def parse_snapshot(snapshot: str) -> list[AriaNode]:
     return nodes
 
 
+# Roles whose node, when it holds nothing but text, reads as a label for the next sibling.
+_TEXT_ROLES = frozenset({"text", "generic", "strong", "emphasis", "paragraph", "LabelText"})
+
+
 def _walk(items: list[Any], out: list[AriaNode], depth: int, parent: AriaNode | None) -> None:
+    previous: AriaNode | None = None  # the sibling before, while it is only text
     for item in items:
-        if isinstance(item, str):
-            node = _node(item, depth)
-            if node:
-                out.append(node)
-        elif isinstance(item, dict):
-            for key, value in item.items():
-                key = str(key)
-                if key.startswith("/"):  # properties such as /url: belong to the parent
-                    if parent is not None:
-                        parent.attrs[key[1:]] = str(value)
-                    continue
-                if key == "text":
-                    out.append(_text_node(str(value), depth, parent))
-                    continue
-                node = _node(key, depth)
-                if node is None:
-                    continue
-                out.append(node)
-                if isinstance(value, list):
-                    _walk(value, out, depth + 1, node)
-                elif value is not None:
-                    node.text = " ".join(str(value).split())
+        entries: list[tuple[str, Any]] = [(item, None)] if isinstance(item, str) else []
+        if isinstance(item, dict):
+            entries = [(str(key), value) for key, value in item.items()]
+        for key, value in entries:
+            if key.startswith("/"):  # properties such as /url: belong to the parent
+                if parent is not None:
+                    parent.attrs[key[1:]] = str(value)
+                continue
+            bare_text = key == "text" and isinstance(item, dict)
+            node = _text_node(str(value), depth, parent) if bare_text else _node(key, depth)
+            if node is None:
+                continue
+            _adopt(node, parent, previous)
+            out.append(node)
+            if not bare_text and isinstance(value, list):
+                _walk(value, out, depth + 1, node)
+            elif not bare_text and value is not None:
+                node.text = " ".join(str(value).split())
+            previous = node if _labels_next(node, value) else None
+
+
+def _adopt(node: AriaNode, parent: AriaNode | None, previous: AriaNode | None) -> None:
+    if parent is not None and node.parent_ref is None:
+        node.parent_ref = parent.ref
+    if previous is not None:
+        node.preceding_text = previous.label
+
+
+def _labels_next(node: AriaNode, value: Any) -> bool:
+    """Whether the node can label the sibling after it: text only, no children."""
+    return not isinstance(value, list) and node.role in _TEXT_ROLES and bool(node.label)
 
 
 def _text_node(text: str, depth: int, parent: AriaNode | None) -> AriaNode:

@@ -121,13 +121,14 @@ def parse_description(description: str) -> Query:
     if quoted:
         rest = (raw[: quoted.start()] + " " + raw[quoted.end() :]).lower()
         return Query(text=quoted.group(1).strip(), roles=_roles_in(rest), raw=raw, quoted=True)
-    words = raw
+    words = _without_article(raw)
     lower = words.lower()
-    for article in _ARTICLES:
-        if lower.startswith(article):
-            words = words[len(article) :]
-            lower = words.lower()
-            break
+    # Nothing but role words ("the field", "the dropdown") means any element of that role;
+    # only with an article, since a bare "Tab" or "Menu" is more often an element's label.
+    article = words != raw
+    whole = _role_only(lower) if article else None
+    if whole is not None:
+        return Query(text="", roles=whole, raw=raw)
     roles: set[str] = set()
     # Role words at the end ("Submit button") or at the start ("button Submit").
     changed = True
@@ -151,6 +152,19 @@ def parse_description(description: str) -> Query:
     if filler:
         words = words[filler.end() :]
     return Query(text=words.strip(), roles=frozenset(roles), raw=raw)
+
+
+def _role_only(lower: str) -> frozenset[str] | None:
+    lower = lower.strip()
+    return ROLE_PHRASES.get(lower) or ROLE_WORDS.get(lower)
+
+
+def _without_article(text: str) -> str:
+    lower = text.lower()
+    for article in _ARTICLES:
+        if lower.startswith(article):
+            return text[len(article) :]
+    return text
 
 
 def _roles_in(text: str) -> frozenset[str]:
@@ -204,7 +218,9 @@ def score(query: Query, *, text: str, role: str, intent: Intent) -> float:
     similarity = text_similarity(query.text, text) if query.text else 0.0
     if not query.text:
         # "the button": only the role speaks; a weak score, so a tie is likely and reported.
+        # Unless an element says the words themselves ("Title" may be a label, not a role).
         similarity = 0.7 if role in query.roles else 0.0
+        similarity = max(similarity, text_similarity(_without_article(query.raw), text) * 0.95)
     elif not query.quoted and query.roles:
         # "Tab" could be a role word or a label: also try the description taken literally.
         similarity = max(similarity, text_similarity(query.raw, text) * 0.95)

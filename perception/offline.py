@@ -12,6 +12,7 @@ runs when they have no good match (prose, text the grouping mangled).
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -114,22 +115,31 @@ class OfflineEngine:
         query = parse_description(description)
         notes: list[str] = []
         scored: list[Element] = []
-        bare: dict[int, AriaNode] = {}  # text nodes that only know their container's box
+        nodes: dict[int, AriaNode] = {}  # each candidate's node
         for node in self._dom_nodes(page):
             if node.role in _SKIP_ROLES or node.box is None:
                 continue
             text = node.name if node.role in EDITABLE else node.label
             value = score(query, text=text, role=node.role, intent=intent)
+            if node.role in EDITABLE and not node.name and node.preceding_text:
+                # An unnamed field answers to the text just before it (a label without
+                # ``for``), a little below a field that carries the name itself.
+                label = score(query, text=node.preceding_text, role=node.role, intent=intent)
+                value = max(value, label * 0.95)
             if node.box_is_parent:
                 value *= 0.9  # its box is its container's: a worse place to act
             element = self._dom_element(node, screenshot.scale, value)
             if element is not None and value > 0.3:
                 scored.append(element)
-                if node.box_is_parent:
-                    bare[id(element)] = node
+                nodes[id(element)] = node
         scored.sort(key=lambda e: -e.confidence)
-        if scored and id(scored[0]) in bare:
-            scored[0] = _refine_text_box(page, bare[id(scored[0])], scored[0], screenshot.scale)
+        if scored:
+            top = nodes[id(scored[0])]
+            word = _word_inside(page, top, query, intent, screenshot.scale)
+            if word is not None:
+                scored.insert(0, word)
+            elif top.box_is_parent:
+                scored[0] = _refine_text_box(page, top, scored[0], screenshot.scale)
         best = scored[0].confidence if scored else 0.0
         if page is None and self.use_ocr:
             scored = _ocr_candidates(query, self._screen_lines(screenshot, detector=False), intent)
@@ -141,7 +151,9 @@ class OfflineEngine:
             lines = self._screen_lines(screenshot, detector=True)
             scored = _ocr_candidates(query, lines, intent)
             scored.sort(key=lambda e: -e.confidence)
-        elif page is None or best < DOM_CONFIDENT:
+        elif page is None or best < (ACCEPT if not query.text else DOM_CONFIDENT):
+            # A description of roles alone ("the field") has no words for OCR to read: a DOM
+            # element of that role is the answer.
             lines = self._ocr_lines(screenshot, required=page is None)
             if lines:
                 notes.append("ocr" if page is None else f"ocr (best DOM match {best:.2f})")
@@ -222,6 +234,44 @@ def _value_of(node: AriaNode) -> str | None:
         state = node.attrs.get("checked")
         return "mixed" if state == "mixed" else str(state is not None).lower()
     return None
+
+
+def _word_inside(
+    page: Any, node: AriaNode, query: Query, intent: Intent, scale: float
+) -> Element | None:
+    """The element of its own that holds exactly the words, inside a longer text that has them.
+
+    A paragraph's snapshot is one line of text, though a word of it may be a link or a button
+    of its own (``<span class="link">``, MiniWoB's click-link): find that element by its exact
+    text and act on it, not on the paragraph.
+    """
+    words = query.text
+    if page is None or len(squash(words)) < 2 or node.role in EDITABLE:
+        return None
+    text = squash(node.label)
+    if squash(words) not in text or squash(words) == text:
+        return None
+    ref = node.ref or node.parent_ref
+    scope = page.locator(f"aria-ref={ref}") if ref else page
+    try:
+        inner = scope.get_by_text(words, exact=True)
+        if inner.count() != 1:
+            return None
+        box = inner.first.bounding_box(timeout=500)
+    except Exception:  # noqa: BLE001 - the text is split across elements, or went away
+        return None
+    if not box or box["width"] <= 0 or box["height"] <= 0:
+        return None
+    # Its own element with exactly the words: as good as a text node that is nothing else.
+    value = score(query, text=words, role="text", intent=intent)
+    return Element(
+        box=Box.from_xywh(box["x"], box["y"], box["width"], box["height"]).scaled(scale),
+        text=words,
+        role="text",
+        confidence=max(0.0, min(1.0, value)),
+        engine="offline/dom",
+        handle=f"aria-ref={ref} >> internal:text={json.dumps(words)}s" if ref else None,
+    )
 
 
 def _refine_text_box(page: Any, node: AriaNode, element: Element, scale: float) -> Element:

@@ -66,12 +66,17 @@ fi
 
 # Reinstall only when the project's metadata or the extras changed.
 stamp=".venv/.gui-agent-installed"
-want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1) $EXTRAS $TORCH"
+MINIWOB="miniwob==1.1.0"
+want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1) $EXTRAS $TORCH $MINIWOB"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing gui-agent[$EXTRAS] into .venv (a minute or two the first time; log: .venv/pip.log)"
   if ! { .venv/bin/python -m pip install --upgrade pip &&
          { [ -z "$TORCH" ] || .venv/bin/python -m pip install "$TORCH"; } &&
-         .venv/bin/python -m pip install -e ".[$EXTRAS]"; } >.venv/pip.log 2>&1; then
+         .venv/bin/python -m pip install -e ".[$EXTRAS]" &&
+         # MiniWoB++'s pages for benchmarks/miniwob.py and its test; only its HTML is used,
+         # so not its dependencies (gymnasium, selenium).
+         { [[ ",$EXTRAS," != *,test,* ]] ||
+           .venv/bin/python -m pip install --no-deps "$MINIWOB"; }; } >.venv/pip.log 2>&1; then
     tail -n 40 .venv/pip.log >&2
     say "pip failed; the whole log is in .venv/pip.log"
     exit 1

@@ -22,6 +22,11 @@ from perception.offline import OfflineEngine
         ("Student radio button", "Student", {"radio"}),
         ("Country dropdown", "Country", {"combobox", "listbox"}),
         ("Tab", "Tab", set()),
+        # Nothing but role words, after an article: any element of that role.
+        ("the field", "", {"textbox", "searchbox", "combobox", "spinbutton"}),
+        ("the text field", "", {"textbox", "searchbox", "combobox", "spinbutton"}),
+        ("a dropdown", "", {"combobox", "listbox"}),
+        ("the check box", "", {"checkbox"}),
         ('the "Tab" key', "Tab", set()),
     ],
 )
@@ -99,3 +104,64 @@ def test_nothing_matching_returns_no_element_with_candidates(executor: Any) -> N
     executor.page.set_content("<button>Sign in</button>")
     found = OfflineEngine().locate(executor.capture(), "Purchase insurance", page=executor.page)
     assert found.element is None
+
+
+def test_a_description_of_only_role_words_finds_the_one_element_of_that_role(
+    executor: Any,
+) -> None:
+    executor.page.set_content(
+        "<p>Enter your name</p><input id='tt'><select><option>A</option><option>B</option>"
+        "</select><button>Submit</button>"
+    )
+    engine = OfflineEngine()
+    shot = executor.capture()
+    field = engine.locate(shot, "the field", intent=Intent.TYPE, page=executor.page).element
+    assert field is not None and field.role == "textbox"
+    dropdown = engine.locate(shot, "the dropdown", intent=Intent.SELECT, page=executor.page)
+    assert dropdown.element is not None and dropdown.element.role == "combobox"
+    # An element that says the words itself still wins over the role alone.
+    executor.page.set_content("<button>Go</button><button>the button</button>")
+    named = engine.locate(executor.capture(), "the button", page=executor.page).element
+    assert named is not None and named.text == "the button"
+
+
+def test_an_unnamed_field_answers_to_the_label_just_before_it(executor: Any) -> None:
+    # Labels without ``for`` (MiniWoB's login-user, many hand-written forms): the fields
+    # have no accessible name, only the text beside them says which is which.
+    executor.page.set_content(
+        "<p><label>Username</label><input id='u'></p>"
+        "<p><label>Password</label><input id='p' type='password'></p>"
+        "<p><b>Verify password</b><input id='v' type='password'></p>"
+    )
+    engine = OfflineEngine()
+    shot = executor.capture()
+    for description, expected in (("Username", "u"), ("the Password field", "p"),
+                                  ("Verify password", "v")):  # fmt: skip
+        found = engine.locate(shot, description, intent=Intent.TYPE, page=executor.page).element
+        assert found is not None and found.handle, description
+        element_id = executor.page.locator(found.handle).get_attribute("id")
+        assert element_id == expected, description
+    nodes = parse_snapshot(executor.page.aria_snapshot(mode="ai", boxes=True))
+    assert [n.preceding_text for n in nodes if n.role == "textbox"] == [
+        "Username", "Password", "Verify password"
+    ]  # fmt: skip
+
+
+def test_a_word_that_is_its_own_element_inside_a_paragraph_is_found_as_itself(
+    executor: Any,
+) -> None:
+    # MiniWoB's click-link: the links are spans inside one paragraph, which the accessibility
+    # tree reads as a single line of text; "eget" also occurs in other words and lines.
+    executor.page.set_content(
+        "<p style='width:200px'>Donec ridiculus eget rhoncus, donec morbi. Nunc id "
+        "<span class='alink' style='color:blue'>Eget</span> auctor "
+        "<span class='alink'>egestas</span>.</p>"
+    )
+    found = OfflineEngine().locate(executor.capture(), '"Eget" link', page=executor.page)
+    assert found.element is not None and found.element.handle
+    span = executor.page.locator("span.alink").first.bounding_box()
+    assert span is not None
+    x, y = found.element.point
+    assert span["x"] <= x <= span["x"] + span["width"], (found.element, span)
+    assert span["y"] <= y <= span["y"] + span["height"]
+    assert found.notes == ["dom"]

@@ -55,7 +55,9 @@ def test_no_file_and_no_output_of_a_run_holds_a_secret(tmp_path: Path, failing: 
     task = _task(tmp_path, wrong_expect=failing)
     result = subprocess.run(
         [sys.executable, "-m", "agent.cli", "-vv", "run", str(task),
-         "--env-file", str(env_file), "--out", str(tmp_path / "runs")],
+         "--env-file", str(env_file), "--out", str(tmp_path / "runs"),
+         # Written even under CI (read-only there by default): the file is what is scanned.
+         "--cache", "read-write"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == (1 if failing else 0), result.stdout + result.stderr
