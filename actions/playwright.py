@@ -5,6 +5,7 @@ Screenshot pixels become CSS pixels here and nowhere else (:meth:`PlaywrightExec
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import os
@@ -127,6 +128,8 @@ class PlaywrightExecutor:
         self._page = page
         self._owned = owned
         self._capture_scale: float | None = None
+        self._cdp: Any = None  # a DevTools session for fast captures; False where there is none
+        self._cdp_dpr = 1.0
         self.blocked: list[str] = []
         """URLs the domain limit blocked, for the trace."""
 
@@ -261,12 +264,45 @@ class PlaywrightExecutor:
                 except Exception:  # noqa: BLE001 - a page still loading is shown as it is
                     log.debug("page still loading; capturing it as it is")
                 # Chromium refuses a capture while the page is being replaced: try again.
-                data = self._page.screenshot(type="png")
+                data = self._screenshot_png()
         shot = Screenshot.from_bytes(data, source=self._page.url)
         viewport = self._page.viewport_size
         scale = shot.size[0] / viewport["width"] if viewport else self.device_scale_factor
         self._capture_scale = scale
         return Screenshot(image=shot.image, scale=scale, source=self._page.url)
+
+    def _screenshot_png(self) -> bytes:
+        """The viewport as PNG at device resolution.
+
+        On Chromium, straight from the DevTools protocol with its fast PNG encoder: about half
+        the time of ``page.screenshot`` (which also restyles the caret and waits for fonts),
+        and lossless all the same. Elsewhere (Firefox or WebKit from pytest-playwright),
+        Playwright's own capture.
+        """
+        if self._cdp is None:
+            try:
+                self._cdp = self._page.context.new_cdp_session(self._page)
+                # A session of our own does not see Playwright's device-metrics emulation:
+                # ask for the page's device pixels explicitly.
+                self._cdp_dpr = float(self._page.evaluate("window.devicePixelRatio")) or 1.0
+            except Exception:  # noqa: BLE001 - not Chromium: no DevTools protocol
+                self._cdp = False
+        if self._cdp is False:
+            return bytes(self._page.screenshot(type="png"))
+        # The visible part of the document, as Playwright asks for it, rendered at the page's
+        # device pixel ratio.
+        view = self._cdp.send("Page.getLayoutMetrics")["cssVisualViewport"]
+        clip = {
+            "x": view["pageX"],
+            "y": view["pageY"],
+            "width": view["clientWidth"],
+            "height": view["clientHeight"],
+            "scale": view.get("scale", 1) * self._cdp_dpr,
+        }
+        answer = self._cdp.send(
+            "Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True, "clip": clip}
+        )
+        return base64.b64decode(answer["data"])
 
     def state(self, point: Point | None = None) -> PageState:
         """URL, focus, the focused field's value, scroll offsets and a hash of the a11y tree."""
@@ -395,6 +431,12 @@ class PlaywrightExecutor:
 
     def close(self) -> None:
         """Close what this executor launched (nothing, when it wraps a page it was given)."""
+        if self._cdp:
+            try:
+                self._cdp.detach()
+            except Exception:  # noqa: BLE001 - the page is gone already
+                log.debug("DevTools session already gone", exc_info=True)
+            self._cdp = None
         for thing in self._owned:
             _close(thing)
         self._owned = ()

@@ -163,6 +163,13 @@ def _text_targets(u: str) -> list[Target]:
     return [Target(word, text=word) for word in quoted(u)[:1]]
 
 
+def _dialog_targets(u: str) -> list[Target]:
+    word = quoted(u)[0]
+    if word == "x":  # the close button: its text is an icon, its name "Close"
+        return [Target('the "x" button', css=".ui-dialog-titlebar-close")]
+    return [Target(f'the "{word}" button', text=word)]
+
+
 def _word_after_button(u: str) -> list[Target]:
     return [Target(f'"{w}" button', text=w) for w in re.findall(r"button (\w+)", u)]
 
@@ -173,7 +180,7 @@ TASKS: dict[str, tuple[Targets | None, Steps]] = {
     "click-tab": (lambda u: [Target(t, text=t) for t in re.findall(r"Tab #\d+", u)[:1]], _tab),
     "click-option": (lambda u: [Target(w, text=w) for w in selected(u)[:1]], _click_option),
     "click-checkboxes": (lambda u: [Target(w, text=w) for w in selected(u)], _click_checkboxes),
-    "click-dialog-2": (_text_targets, _click_dialog),
+    "click-dialog-2": (_dialog_targets, _click_dialog),
     "click-test-2": (_word_after_button, _click_test_2),
     "click-button-sequence": (_word_after_button, _button_sequence),
     "click-test": (lambda u: [Target("the button", css="button")], _click_test),
@@ -190,7 +197,7 @@ TASKS: dict[str, tuple[Targets | None, Steps]] = {
     ),
     "choose-list": (lambda u: [Target("the dropdown", css="select")], _choose_list),
     "use-autocomplete": (lambda u: [Target("the field", css="#tags")], _use_autocomplete),
-    "click-dialog": (None, _click_dialog),
+    "click-dialog": (_dialog_targets, _click_dialog),
     "click-collapsible": (None, _click_collapsible),
     "click-widget": (None, _click_widget),
 }

@@ -1,16 +1,17 @@
-"""One Qwen3-VL grounding call on the CPU, with a real-size (2B-shaped) random model.
+"""One Qwen3-VL grounding call on the CPU, with a real-size (2B- or 4B-shaped) random model.
 
-    .venv/bin/python benchmarks/vlm_cpu.py [--budgets 256 512 768 1024] [--new-tokens 16]
-                                           [--no-int8]
+    .venv/bin/python benchmarks/vlm_cpu.py [--size 2B|4B] [--budgets 256 512 768 1024]
+                                           [--new-tokens 16] [--no-int8]
 
-Builds Qwen3-VL-2B's shapes from its config (nothing is downloaded; the weights are random, so
-only the cost is real, not the answer), takes a 1280x800 screenshot of the login example, and
-times, in fp32 on the CPU, for each image budget (visual tokens): the vision encoder, the whole
-prefill, and decoding per token, with the process's peak memory; then the same with the
-language model in dynamic int8 (``--quantize int8``). A grounding call is estimated as the
-prefill plus 30 decoded tokens (a typical bbox answer), and compared with the CPU default (fp32,
-768 tokens). Prints a table and writes benchmarks/results/vlm_cpu.json. About 12 GB of RAM and
-ten minutes.
+Builds Qwen3-VL-2B's (or 4B's) shapes from its config (nothing is downloaded; the weights are
+random, so only the cost is real, not the answer), takes a 1280x800 screenshot of the login
+example, and times, in fp32 on the CPU, for each image budget (visual tokens): the vision
+encoder, the whole prefill, and decoding per token, with the process's peak memory; then the
+same with the language model in dynamic int8 (``--quantize int8``). A grounding call is
+estimated as the prefill plus 30 decoded tokens (a typical bbox answer), and compared with the
+CPU default (fp32, 768 tokens). Prints a table and writes benchmarks/results/vlm_cpu.json
+(vlm_cpu-4b.json for 4B). 2B: about 12 GB of RAM and ten minutes; 4B: about 21 GB and half an
+hour.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ VISION_2B = {
     "patch_size": 16, "spatial_merge_size": 2, "temporal_patch_size": 2, "out_hidden_size": 2048,
     "num_position_embeddings": 2304, "deepstack_visual_indexes": [5, 11, 17],
 }  # fmt: skip
+# Qwen3-VL-4B-Instruct's: a wider, deeper language model behind the same vision tower.
+TEXT_4B = {**TEXT_2B, "hidden_size": 2560, "intermediate_size": 9728, "num_hidden_layers": 36,
+           "num_attention_heads": 32}  # fmt: skip
+VISION_4B = {**VISION_2B, "out_hidden_size": 2560}
+SHAPES = {"2B": (TEXT_2B, VISION_2B), "4B": (TEXT_4B, VISION_4B)}
 
 
 def screenshot() -> Any:
@@ -62,8 +68,8 @@ def screenshot() -> Any:
     return shot
 
 
-def build(folder: Path) -> Any:
-    """The tiny test tokenizer and processor beside a random model of the 2B shapes."""
+def build(folder: Path, size: str = "2B") -> Any:
+    """The tiny test tokenizer and processor beside a random model of the given shapes."""
     import torch
     from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
 
@@ -74,9 +80,10 @@ def build(folder: Path) -> Any:
 
     tokenizer = AutoTokenizer.from_pretrained(folder)
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL}
+    text, vision = SHAPES[size]
     config = Qwen3VLConfig(
-        text_config={**TEXT_2B, "eos_token_id": ids["<|im_end|>"]},
-        vision_config=VISION_2B,
+        text_config={**text, "eos_token_id": ids["<|im_end|>"]},
+        vision_config=vision,
         image_token_id=ids["<|image_pad|>"],
         video_token_id=ids["<|video_pad|>"],
         vision_start_token_id=ids["<|vision_start|>"],
@@ -94,8 +101,11 @@ def main() -> None:
     parser.add_argument("--budgets", nargs="+", type=int, default=[256, 512, 768, 1024])
     parser.add_argument("--no-int8", action="store_true", help="skip the int8 runs")
     parser.add_argument("--new-tokens", type=int, default=16)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/vlm_cpu.json")
+    parser.add_argument("--size", choices=list(SHAPES), default="2B", help="model shapes")
+    parser.add_argument("--out", type=Path, help="default: benchmarks/results/vlm_cpu[-4b].json")
     args = parser.parse_args()
+    suffix = "" if args.size == "2B" else f"-{args.size.lower()}"
+    out: Path = args.out or ROOT / "benchmarks" / "results" / f"vlm_cpu{suffix}.json"
 
     import torch
     from transformers import LogitsProcessor, LogitsProcessorList
@@ -106,10 +116,11 @@ def main() -> None:
     shot = screenshot()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
-        model = build(Path(tmp))
+        model = build(Path(tmp), args.size)
         build_s = time.monotonic() - started
         params = sum(p.numel() for p in model.parameters())
-        print(f"built a random Qwen3-VL-2B-shaped model: {params / 1e9:.2f} B, {build_s:.0f} s")
+        print(f"built a random Qwen3-VL-{args.size}-shaped model: {params / 1e9:.2f} B, "
+              f"{build_s:.0f} s", flush=True)  # fmt: skip
         engine = Qwen3VLEngine(tmp, device="cpu")
         engine.load()
         engine._model = model  # the real-size model, behind the engine's own prompt and processor
@@ -161,7 +172,7 @@ def main() -> None:
                 ),
             }
             rows.append(row)
-            print(json.dumps(row))
+            print(json.dumps(row), flush=True)
     print(f"\n{'prec':>5} {'budget':>7} {'image':>10} {'vis tok':>8} {'vision s':>9} "
           f"{'prefill s':>10} {'decode s/tok':>13} {'call s':>7} {'peak GiB':>9}")  # fmt: skip
     for r in rows:
@@ -175,18 +186,18 @@ def main() -> None:
     speedup = default["grounding_call_s"] / best["grounding_call_s"]
     print(f"\nfastest: {best['precision']} at {best['budget_tokens']} tokens, "
           f"{speedup:.1f}x faster than the CPU default (fp32, 768 tokens)")  # fmt: skip
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
         "date": datetime.now().isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, torch {torch.__version__}",
-        "model": f"Qwen3-VL-2B shapes, random weights, {params / 1e9:.2f} B parameters",
+        "model": f"Qwen3-VL-{args.size} shapes, random weights, {params / 1e9:.2f} B parameters",
         "screenshot": "1280x800, tasks/sites/login.html",
         "peak_rss_note": "peak of the whole process so far (budgets run smallest first)",
         "rows": rows,
         "speedup_best_vs_default": round(speedup, 2),
     }, indent=2))  # fmt: skip
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

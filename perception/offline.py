@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from agent.errors import EngineCannotPlan, MissingDependency
@@ -116,7 +117,8 @@ class OfflineEngine:
         notes: list[str] = []
         scored: list[Element] = []
         nodes: dict[int, AriaNode] = {}  # each candidate's node
-        for node in self._dom_nodes(page):
+        all_nodes = self._dom_nodes(page)
+        for node in all_nodes:
             if node.role in _SKIP_ROLES or node.box is None:
                 continue
             text = node.name if node.role in EDITABLE else node.label
@@ -133,12 +135,20 @@ class OfflineEngine:
                 scored.append(element)
                 nodes[id(element)] = node
         scored.sort(key=lambda e: -e.confidence)
-        if scored:
-            top = nodes[id(scored[0])]
-            word = _word_inside(page, top, query, intent, screenshot.scale)
+        top = nodes[id(scored[0])] if scored else None
+        # A word of a longer text may be an element of its own (a link inside a paragraph):
+        # the best candidate's text, or texts holding the words whole ("at" scores too low
+        # against a paragraph to be a candidate at all).
+        holders = [top] if top is not None else []
+        if not scored or scored[0].confidence < DOM_CONFIDENT:
+            holders += [n for n in all_nodes if n is not top and _holds_word(n, query.text)][:2]
+        for holder in holders:
+            word = _word_inside(page, holder, query, intent, screenshot.scale)
             if word is not None:
                 scored.insert(0, word)
-            elif top.box_is_parent:
+                break
+        else:
+            if top is not None and top.box_is_parent:
                 scored[0] = _refine_text_box(page, top, scored[0], screenshot.scale)
         best = scored[0].confidence if scored else 0.0
         if page is None and self.use_ocr:
@@ -234,6 +244,14 @@ def _value_of(node: AriaNode) -> str | None:
         state = node.attrs.get("checked")
         return "mixed" if state == "mixed" else str(state is not None).lower()
     return None
+
+
+def _holds_word(node: AriaNode, words: str) -> bool:
+    """Whether the node's text has the words as whole words (not inside longer ones)."""
+    if not words or node.role in EDITABLE or node.role in _SKIP_ROLES or node.box is None:
+        return False
+    pattern = r"(?<!\w)" + re.escape(normalize(words)) + r"(?!\w)"
+    return re.search(pattern, normalize(node.label)) is not None
 
 
 def _word_inside(
