@@ -56,6 +56,19 @@ _HIT_TEST_JS = """(el, [x, y]) => {
   const text = (hit.innerText || hit.value || '').trim().slice(0, 60);
   return {ok, at: `<${hit.tagName.toLowerCase()}${hit.id ? '#' + hit.id : ''}> ${text}`};
 }"""
+# Points of the element's box, centre first and then a 7x7 grid inward from it, until one
+# where the element itself (not what covers it) is hit.
+_VISIBLE_POINT_JS = """(el) => {
+  const r = el.getBoundingClientRect();
+  const fractions = [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95];
+  for (const fy of fractions) for (const fx of fractions) {
+    const x = r.left + r.width * fx, y = r.top + r.height * fy;
+    if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
+    const hit = document.elementFromPoint(x, y);
+    if (hit && (hit === el || el.contains(hit))) return [x, y];
+  }
+  return null;
+}"""
 _STATE_JS = """([x, y]) => {
   const a = document.activeElement;
   let inner = [];
@@ -353,6 +366,17 @@ class PlaywrightExecutor:
             raise OccludedTarget(
                 f"the click point ({x:.0f}, {y:.0f}) is covered by {result['at'] or 'nothing'}"
             )
+
+    def visible_point(self, handle: str) -> Point | None:
+        """A point (screenshot pixels) where the element itself is on top, or None when it is
+        covered everywhere: for a click whose centre another element covers."""
+        try:
+            found = self._page.locator(handle).evaluate(_VISIBLE_POINT_JS, timeout=2000)
+        except Exception:  # noqa: BLE001 - a stale handle: the page changed
+            return None
+        if not found:
+            return None
+        return Point(x=found[0] * self._scale, y=found[1] * self._scale)
 
     def perform(self, action: Action) -> None:
         """Carry out one resolved action."""

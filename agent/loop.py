@@ -41,6 +41,7 @@ from agent.errors import (
     ActionError,
     ElementNotFound,
     ModelError,
+    OccludedTarget,
     Refused,
     UserError,
     VerificationFailed,
@@ -330,14 +331,23 @@ class StepRunner:
                 element = self.locate(args.target, Intent.CLICK)
                 point = Point(x=element.point[0], y=element.point[1])
                 before = self.state()
-                self.act(
-                    Click(
-                        point=point,
-                        handle=element.handle,
-                        button="right" if verb == "right_click" else "left",
-                        clicks=2 if verb == "double_click" else 1,
-                    )
+                click = Click(
+                    point=point,
+                    handle=element.handle,
+                    button="right" if verb == "right_click" else "left",
+                    clicks=2 if verb == "double_click" else 1,
                 )
+                try:
+                    self.act(click)
+                except OccludedTarget as exc:
+                    # A person clicks the part that shows; only a target covered everywhere
+                    # is a failure (and retried as one).
+                    visible = getattr(self.ctx.executor, "visible_point", None)
+                    other = visible(element.handle) if visible and element.handle else None
+                    if other is None:
+                        raise
+                    self.record.notes.append(f"{exc}; clicked a visible part of it instead")
+                    self.act(click.model_copy(update={"point": other}))
                 self.wait_for_change(before, f"{verb} on {args.target!r}")
             case "hover":
                 element = self.locate(args.target, Intent.CLICK)

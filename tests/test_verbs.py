@@ -174,6 +174,22 @@ def test_an_occluded_target_is_noticed(verbs: Any) -> None:
     assert "clicked One" not in log_lines(verbs)
 
 
+def test_a_target_partly_covered_is_clicked_where_it_shows(executor: Any) -> None:
+    # MiniWoB's click-test-2: one button overlaps the centre of the other.
+    executor.page.set_content(
+        "<button id=one style='position:absolute;left:20px;top:20px;width:80px;height:80px' "
+        "onclick=\"document.title='one'\">ONE</button>"
+        "<button id=two style='position:absolute;left:50px;top:50px;width:80px;height:80px' "
+        "onclick=\"document.title='two'\">TWO</button>"
+    )
+    records = run_steps(executor, "[{click: 'ONE button'}]", retries=0)
+    assert passed(records), records[-1].error
+    assert executor.page.title() == "one"
+    assert any("clicked a visible part" in note for note in records[0].notes)
+    x, y = records[0].action["point"]["x"], records[0].action["point"]["y"]
+    assert not (50 <= x <= 130 and 50 <= y <= 130), "the trace shows the point really clicked"
+
+
 def test_high_dpi_clicks_land_in_css_pixels(make_executor: Any, site: Any) -> None:
     executor = make_executor(viewport=(800, 600), scale=2.0)
     executor.page.goto(page_url(site, "verbs.html"))
