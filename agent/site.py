@@ -17,6 +17,13 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         log.debug("site: " + format, *args)
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser that drops a request (a page closed while loading) is no error of ours;
+        # the standard server would print a traceback for it.
+        log.debug("site: request from %s ended early", client_address, exc_info=True)
+
+
 class LocalSite:
     """A static file server for one folder on 127.0.0.1, on a free port, in a thread.
 
@@ -26,7 +33,7 @@ class LocalSite:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         handler = functools.partial(_QuietHandler, directory=str(self.root))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -106,7 +106,7 @@ def print_table(title: str, table: dict[str, list[bool]]) -> None:
         print(f"{task:22} {len(row):>4} {sum(row) / len(row):>6.0%}")
     total = [x for row in table.values() for x in row]
     if total:
-        print(f"{'all':22} {len(total):>4} {sum(total) / len(total):>6.0%}")
+        print(f"{'all':22} {len(total):>4} {sum(total) / len(total):>6.1%}")
 
 
 def main() -> None:

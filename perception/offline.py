@@ -21,6 +21,7 @@ from agent.errors import EngineCannotPlan, MissingDependency
 from perception.aria import AriaNode, parse_snapshot
 from perception.elements import Box, Element
 from perception.engine import Located, Plan
+from perception.fields import field_for_label, find_fields
 from perception.labels import LabelReader
 from perception.matching import (
     EDITABLE,
@@ -62,6 +63,7 @@ class OfflineEngine:
         self.use_ocr = use_ocr
         self._ocr = RapidOcrReader()
         self._labels = LabelReader()
+        self._field_cache: dict[str, list[Box]] = {}  # the latest screen's text fields
 
     # -- sources -------------------------------------------------------------------------------
     def _dom_nodes(self, page: Any) -> list[AriaNode]:
@@ -156,7 +158,7 @@ class OfflineEngine:
             scored.sort(key=lambda e: -e.confidence)
             if scored and scored[0].confidence >= DOM_CONFIDENT:
                 notes.append("ocr labels")
-                return _choose(scored, screenshot, notes)
+                return self._finish(scored, query, intent, screenshot, notes)
             notes.append("ocr labels and lines")
             lines = self._screen_lines(screenshot, detector=True)
             scored = _ocr_candidates(query, lines, intent)
@@ -170,7 +172,44 @@ class OfflineEngine:
                 scored = _fuse(scored, _ocr_candidates(query, lines, intent))
         else:
             notes.append("dom")
+        return self._finish(scored, query, intent, screenshot, notes)
+
+    def _finish(
+        self,
+        scored: list[Element],
+        query: Query,
+        intent: Intent,
+        screenshot: Screenshot,
+        notes: list[str],
+    ) -> Located:
+        """Choose among the candidates; a field to type into found from pixels is the box
+        beside (or around) its label, not the label's words."""
+        # Not for reading (extract): the label's words are then what OCR has to offer.
+        wants_field = intent is Intent.TYPE or (
+            intent is Intent.CLICK and bool(query.roles) and query.roles <= EDITABLE
+        )
+        from_dom = any(e.engine == "offline/dom" and e.confidence >= ACCEPT for e in scored)
+        if wants_field and self.use_ocr and not from_dom:
+            fields = self._fields(screenshot)
+            onto, labels = _onto_fields(scored, query, fields)
+            if onto:
+                notes.append("field beside its label" if query.text else "fields from pixels")
+                # A label with its field found is a worse place to type: behind the field.
+                rest = [
+                    e.model_copy(update={"confidence": e.confidence * 0.9}) if id(e) in labels
+                    else e
+                    for e in scored
+                ]  # fmt: skip
+                scored = sorted(onto + rest, key=lambda e: -e.confidence)
         return _choose(scored, screenshot, notes)
+
+    def _fields(self, screenshot: Screenshot) -> list[Box]:
+        key = screenshot.digest
+        if key not in self._field_cache:
+            import numpy as np
+
+            self._field_cache = {key: find_fields(np.asarray(screenshot.image.convert("L")))}
+        return self._field_cache[key]
 
     def find_text(self, screenshot: Screenshot, text: str, *, page: Any = None) -> Element | None:
         """The innermost element whose visible text contains ``text`` (DOM first, then OCR)."""
@@ -234,6 +273,33 @@ class OfflineEngine:
             "Run with --engine qwen3vl --model PATH (in-process Qwen3-VL) or "
             "--engine openai --endpoint URL --model NAME (a served model)."
         )
+
+
+def _onto_fields(
+    scored: list[Element], query: Query, fields: list[Box]
+) -> tuple[list[Element], set[int]]:
+    """Fields for the labels OCR matched (or, for "the field", every field) as candidates,
+    and the ids of the labels that found theirs."""
+    if not fields:
+        return [], set()
+    if not query.text:
+        return [
+            Element(box=f, text="", role="textbox", confidence=0.7, engine="offline/ocr")
+            for f in fields
+        ], set()
+    out: list[Element] = []
+    labels: set[int] = set()
+    for label in scored[:5]:
+        if label.engine != "offline/ocr" or label.confidence < ACCEPT:
+            continue
+        field = field_for_label(label.box, fields)
+        if field is None:
+            continue
+        labels.add(id(label))
+        if not any(e.box == field for e in out):  # two words of one label, one field
+            out.append(Element(box=field, text=label.text, role="textbox",
+                               confidence=label.confidence, engine="offline/ocr"))  # fmt: skip
+    return out, labels
 
 
 def _value_of(node: AriaNode) -> str | None:

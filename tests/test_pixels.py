@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from perception.elements import Box
 from perception.matching import Intent
 from perception.offline import OfflineEngine
 from perception.screen import Screenshot
@@ -35,6 +36,11 @@ CASES = [
     ("todo.html", "Active", Intent.CLICK, ("role", "button", "Active")),
     # OCR reads the framed "All" as "AIll": fuzzy matching still lands on it.
     ("todo.html", "All", Intent.CLICK, ("role", "button", "All")),
+    # Typing from pixels: the field beside (or below) its label, not the label's words.
+    ("login.html", "Username", Intent.TYPE, ("role", "textbox", "Username")),
+    ("login.html", "the Password field", Intent.TYPE, ("role", "textbox", "Password")),
+    ("register.html", "the Full name field", Intent.TYPE, ("role", "textbox", "Full name")),
+    ("register.html", "Email", Intent.TYPE, ("role", "textbox", "Email")),
 ]
 
 
@@ -49,7 +55,9 @@ def _truth(page: Any, how: tuple[str, ...]) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("scale", [1.0, 2.0], ids=["dpr1", "dpr2"])
-@pytest.mark.parametrize("site_name,description,intent,how", CASES, ids=[c[1] for c in CASES])
+@pytest.mark.parametrize(
+    "site_name,description,intent,how", CASES, ids=[f"{c[1]}-{c[2].value}" for c in CASES]
+)
 def test_pixels_only_grounding_hits_the_true_box(
     make_executor: Any,
     site: Any,
@@ -80,3 +88,29 @@ def test_pixels_only_reads_text_for_expect(executor: Any, site: Any) -> None:
     everything = PIXELS_ONLY.elements(shot)
     assert {"todos", "Active", "Completed"} <= {e.text for e in everything}
     assert all(e.engine == "offline/ocr" and e.box.area > 0 for e in everything)
+
+
+def test_text_fields_are_found_from_pixels_and_buttons_are_not() -> None:
+    from PIL import Image, ImageDraw
+
+    from perception.fields import field_for_label, find_fields
+
+    image = Image.new("L", (400, 200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 24), "Name", fill=0)
+    draw.rectangle((60, 20, 260, 42), outline=118)  # an empty field right of its label
+    draw.text((10, 60), "Notes", fill=0)
+    draw.rounded_rectangle((10, 75, 210, 97), radius=4, outline=204)  # light, rounded, below
+    draw.text((15, 81), "typed", fill=0)  # holding text from its left edge
+    draw.rectangle((10, 130, 110, 160), outline=118)  # a button: its text centred
+    draw.text((45, 140), "OK", fill=0)
+    draw.rectangle((150, 130, 350, 160), fill=90)  # a solid bar
+    import numpy as np
+
+    fields = find_fields(np.asarray(image))
+    assert [(f.x0, f.y0) for f in fields] == [(60, 20), (10, 75)], fields
+    name = field_for_label(Box(x0=10, y0=24, x1=35, y1=34), fields)
+    notes = field_for_label(Box(x0=10, y0=60, x1=40, y1=70), fields)
+    assert name is not None and name.x0 == 60
+    assert notes is not None and notes.y0 == 75
+    assert field_for_label(Box(x0=300, y0=180, x1=330, y1=190), fields) is None

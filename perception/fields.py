@@ -1,0 +1,108 @@
+"""Text fields from pixels: the empty boxes beside labels, for typing on screens without a DOM.
+
+OCR reads a form's labels ("Username") but not its fields, which hold no text. A text field is
+drawn as a wide, hollow rectangle with a light inside; this finds such rectangles, and
+:func:`field_for_label` picks the one a label names: the field the text sits in (a placeholder
+or a value), else the nearest to its right on the same row, else the nearest just below it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perception.elements import Box
+
+MIN_WIDTH = 30
+MIN_HEIGHT = 12
+MAX_HEIGHT = 80
+EDGE_COVER = 0.85
+"""The share of each side of the rectangle its outline must cover (rounded corners miss some)."""
+RIGHT_GAP = 260
+"""How far to the right of its label a field may start, in screenshot pixels."""
+BELOW_GAP = 40
+
+
+def find_fields(gray: Any) -> list[Box]:
+    """Boxes of text fields on a grayscale capture (a 2-D uint8 numpy array), reading order."""
+    import cv2
+
+    found: list[Box] = []
+    _, otsu = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    # Otsu alone loses light borders (#ccc on white); anything not near-white keeps them.
+    light = ((gray < 235) * 255).astype("uint8")
+    across = cv2.getStructuringElement(cv2.MORPH_RECT, (20, 1))
+    down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 12))
+    for mask in (otsu, light):
+        # Only long straight strokes: a label touching the field's border (text strokes are
+        # short) no longer merges with it.
+        lines = cv2.bitwise_or(
+            cv2.morphologyEx(mask, cv2.MORPH_OPEN, across),
+            cv2.morphologyEx(mask, cv2.MORPH_OPEN, down),
+        )
+        # Rounded corners leave the four sides apart: join them again.
+        lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+        for i in range(1, count):
+            x, y, w, h, area = (int(v) for v in stats[i])
+            if w < MIN_WIDTH or h < MIN_HEIGHT or h > MAX_HEIGHT or w < 1.5 * h:
+                continue
+            if area > 8 * 2 * (w + h):
+                continue  # not hollow: a solid bar, a button face, a block of text
+            x, y, w, h = x + 2, y + 2, w - 4, h - 4  # undo the dilation
+            box = Box(x0=x, y0=y, x1=x + w, y1=y + h)
+            part = labels[y - 2 : y + h + 2, x - 2 : x + w + 2] == i
+            if _is_outline(part) and _light_inside(gray, box):
+                if not any(box.intersection_area(other) > 0.8 * box.area for other in found):
+                    found.append(box)
+    found.sort(key=lambda b: (b.y0, b.x0))
+    return found
+
+
+def _is_outline(part: Any) -> bool:
+    """Whether the component covers all four sides of its box (within a 3-pixel band)."""
+    band = 5
+    sides = (
+        part[:band, :].any(axis=0),
+        part[-band:, :].any(axis=0),
+        part[:, :band].any(axis=1),
+        part[:, -band:].any(axis=1),
+    )
+    return all(side.mean() >= EDGE_COVER for side in sides)
+
+
+def _light_inside(gray: Any, box: Box) -> bool:
+    """A field's inside is mostly light and empty, or holds text from its left edge; text
+    centred with margins on both sides is a button's."""
+    inner = gray[int(box.y0) + 3 : int(box.y1) - 3, int(box.x0) + 3 : int(box.x1) - 3]
+    if not inner.size or float((inner > 200).mean()) < 0.7:
+        return False
+    columns = (inner < 128).any(axis=0).nonzero()[0]
+    if not len(columns):
+        return True
+    width = inner.shape[1]
+    left, right = int(columns[0]), int(columns[-1])
+    centred = abs((left + right) / 2 - width / 2) < 0.12 * width
+    return not (centred and left > 0.15 * width)
+
+
+def field_for_label(label: Box, fields: list[Box]) -> Box | None:
+    """The field a label names: the one holding it, else the nearest right, else below."""
+    cx, cy = label.center
+    for field in fields:
+        if field.contains_point(cx, cy):
+            return field
+    best: tuple[float, Box] | None = None
+    for field in fields:
+        overlap_y = min(label.y1, field.y1) - max(label.y0, field.y0)
+        gap_right = field.x0 - label.x1
+        if overlap_y >= 0.5 * label.height and -5 <= gap_right <= RIGHT_GAP:
+            if best is None or gap_right < best[0]:
+                best = (gap_right, field)
+    if best is not None:
+        return best[1]
+    for field in fields:
+        gap_below = field.y0 - label.y1
+        if -3 <= gap_below <= BELOW_GAP and field.x0 - 40 <= label.x0 <= field.x1:
+            if best is None or gap_below < best[0]:
+                best = (gap_below, field)
+    return best[1] if best is not None else None
