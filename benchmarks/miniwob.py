@@ -151,7 +151,9 @@ def main() -> None:
                     utterance = start(page, url, seed)
                     shot = executor.capture()
                     for target in targets(utterance):
-                        found = engine.locate(shot, target.description, page=executor.page)
+                        found = engine.locate(
+                            shot, target.description, intent=target.intent, page=executor.page
+                        )
                         point = found.element.point if found.element else None
                         results["grounding"].setdefault(task, []).append(
                             hit(page, target, point, shot.scale)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.api import Agent
+from perception.matching import Intent
 
 QUOTED = re.compile(r'"([^"]+)"')
 
@@ -25,11 +26,13 @@ class Target:
         description: What the engine is asked to find.
         text: The element's exact visible text (its box is the truth), or
         css: a CSS selector for it (fields, which have no text).
+        intent: What the template does with it (a field is typed into).
     """
 
     description: str
     text: str | None = None
     css: str | None = None
+    intent: Intent = Intent.CLICK
 
 
 def quoted(utterance: str) -> list[str]:
@@ -51,6 +54,7 @@ def listed(utterance: str) -> str:
     return match.group(1) if match else ""
 
 
+TYPE = Intent.TYPE
 Targets = Callable[[str], list[Target]]
 Steps = Callable[[Agent, str], None]
 
@@ -184,19 +188,31 @@ TASKS: dict[str, tuple[Targets | None, Steps]] = {
     "click-test-2": (_word_after_button, _click_test_2),
     "click-button-sequence": (_word_after_button, _button_sequence),
     "click-test": (lambda u: [Target("the button", css="button")], _click_test),
-    "enter-text": (lambda u: [Target("the field", css="#tt")], _enter_text),
-    "enter-text-2": (lambda u: [Target("the field", css="#tt")], _enter_text_2),
+    "enter-text": (lambda u: [Target("the field", css="#tt", intent=TYPE)], _enter_text),
+    "enter-text-2": (lambda u: [Target("the field", css="#tt", intent=TYPE)], _enter_text_2),
     "focus-text": (lambda u: [Target("the field", css="#tt")], _focus_text),
     "login-user": (
-        lambda u: [Target("Username", css="#username"), Target("Password", css="#password")],
+        lambda u: [
+            Target("Username", css="#username", intent=TYPE),
+            Target("Password", css="#password", intent=TYPE),
+        ],
         _login_user,
     ),
     "enter-password": (
-        lambda u: [Target("Password", css="#password"), Target("Verify password", css="#verify")],
+        lambda u: [
+            Target("Password", css="#password", intent=TYPE),
+            Target("Verify password", css="#verify", intent=TYPE),
+        ],
         _enter_password,
     ),
-    "choose-list": (lambda u: [Target("the dropdown", css="select")], _choose_list),
-    "use-autocomplete": (lambda u: [Target("the field", css="#tags")], _use_autocomplete),
+    "choose-list": (
+        lambda u: [Target("the dropdown", css="select", intent=Intent.SELECT)],
+        _choose_list,
+    ),
+    "use-autocomplete": (
+        lambda u: [Target("the field", css="#tags", intent=TYPE)],
+        _use_autocomplete,
+    ),
     "click-dialog": (_dialog_targets, _click_dialog),
     "click-collapsible": (None, _click_collapsible),
     "click-widget": (None, _click_widget),
