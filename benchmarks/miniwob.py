@@ -64,6 +64,9 @@ def start(page: Any, url: str, seed: int) -> str:
     page.wait_for_selector("#sync-task-cover")
     page.evaluate(f"Math.seedrandom({seed}); core.setDataMode('train'); core.startEpisodeReal();")
     page.wait_for_function("WOB_TASK_READY === true")
+    # jQuery UI dialogs and accordions may still be sliding into place: let them settle, so
+    # that what the engine sees and the truth read after it are the same screen.
+    page.wait_for_function("!window.jQuery || jQuery(':animated').length === 0")
     # The agent is given the utterance; it must not find its targets in the instruction box.
     page.evaluate("document.getElementById('query').style.visibility = 'hidden'")
     return str(page.evaluate("core.getUtterance()"))
