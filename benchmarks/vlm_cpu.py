@@ -173,6 +173,7 @@ def main() -> None:
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
+            save(out, args.size, params, rows)
     print(f"\n{'prec':>5} {'budget':>7} {'image':>10} {'vis tok':>8} {'vision s':>9} "
           f"{'prefill s':>10} {'decode s/tok':>13} {'call s':>7} {'peak GiB':>9}")  # fmt: skip
     for r in rows:
@@ -186,18 +187,25 @@ def main() -> None:
     speedup = default["grounding_call_s"] / best["grounding_call_s"]
     print(f"\nfastest: {best['precision']} at {best['budget_tokens']} tokens, "
           f"{speedup:.1f}x faster than the CPU default (fp32, 768 tokens)")  # fmt: skip
+    save(out, args.size, params, rows, speedup=round(speedup, 2))
+    print(f"wrote {out}")
+
+
+def save(out: Path, size: str, params: int, rows: list[dict[str, Any]], **extra: Any) -> None:
+    """Write the results so far (after every row: a run that dies keeps what it measured)."""
+    import torch
+
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "date": datetime.now().isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, torch {torch.__version__}",
-        "model": f"Qwen3-VL-{args.size} shapes, random weights, {params / 1e9:.2f} B parameters",
+        "model": f"Qwen3-VL-{size} shapes, random weights, {params / 1e9:.2f} B parameters",
         "screenshot": "1280x800, tasks/sites/login.html",
         "peak_rss_note": "peak of the whole process so far (budgets run smallest first)",
         "rows": rows,
-        "speedup_best_vs_default": round(speedup, 2),
+        **extra,
     }, indent=2))  # fmt: skip
-    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
