@@ -12,13 +12,12 @@ runs when they have no good match (prose, text the grouping mangled).
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from typing import Any
 
 from agent.errors import EngineCannotPlan, MissingDependency
 from perception.aria import AriaNode, parse_snapshot
+from perception.dom_words import SKIP_ROLES, holds_word, refine_text_box, word_inside
 from perception.elements import Box, Element
 from perception.engine import Located, Plan
 from perception.fields import field_for_label, find_fields
@@ -45,7 +44,6 @@ DOM_CONFIDENT = 0.75
 """A DOM match this good (the words contained in an element's text) skips OCR."""
 TIE_MARGIN = 0.02
 """Two candidates closer than this are a tie."""
-_SKIP_ROLES = frozenset({"document", "option"})
 
 
 class OfflineEngine:
@@ -121,7 +119,7 @@ class OfflineEngine:
         nodes: dict[int, AriaNode] = {}  # each candidate's node
         all_nodes = self._dom_nodes(page)
         for node in all_nodes:
-            if node.role in _SKIP_ROLES or node.box is None:
+            if node.role in SKIP_ROLES or node.box is None:
                 continue
             text = node.name if node.role in EDITABLE else node.label
             value = score(query, text=text, role=node.role, intent=intent)
@@ -143,15 +141,16 @@ class OfflineEngine:
         # against a paragraph to be a candidate at all).
         holders = [top] if top is not None else []
         if not scored or scored[0].confidence < DOM_CONFIDENT:
-            holders += [n for n in all_nodes if n is not top and _holds_word(n, query.text)][:2]
+            holders += [n for n in all_nodes if n is not top and holds_word(n, query.text)][:2]
         for holder in holders:
-            word = _word_inside(page, holder, query, intent, screenshot.scale)
+            word = word_inside(page, holder, query, intent, screenshot.scale)
             if word is not None:
                 scored.insert(0, word)
+                scored.sort(key=lambda e: -e.confidence)  # stable: first among equals
                 break
         else:
             if top is not None and top.box_is_parent:
-                scored[0] = _refine_text_box(page, top, scored[0], screenshot.scale)
+                scored[0] = refine_text_box(page, top, scored[0], screenshot.scale)
         best = scored[0].confidence if scored else 0.0
         if page is None and self.use_ocr:
             scored = _ocr_candidates(query, self._screen_lines(screenshot, detector=False), intent)
@@ -216,7 +215,7 @@ class OfflineEngine:
         wanted = normalize(text)
         found: list[Element] = []
         for node in self._dom_nodes(page):
-            if node.role in EDITABLE or node.role in _SKIP_ROLES:
+            if node.role in EDITABLE or node.role in SKIP_ROLES:
                 continue  # a field's value is not "visible text" (as in Playwright's get_by_text)
             if wanted and wanted in normalize(node.label):
                 element = self._dom_element(node, screenshot.scale, 1.0)
@@ -245,7 +244,7 @@ class OfflineEngine:
         """Interactive DOM elements with boxes; on pixels alone, every OCR line."""
         out: list[Element] = []
         for node in self._dom_nodes(page):
-            if node.role in INTERACTIVE and node.role not in _SKIP_ROLES:
+            if node.role in INTERACTIVE and node.role not in SKIP_ROLES:
                 element = self._dom_element(node, screenshot.scale, 1.0)
                 if element is not None:
                     out.append(element)
@@ -310,65 +309,6 @@ def _value_of(node: AriaNode) -> str | None:
         state = node.attrs.get("checked")
         return "mixed" if state == "mixed" else str(state is not None).lower()
     return None
-
-
-def _holds_word(node: AriaNode, words: str) -> bool:
-    """Whether the node's text has the words as whole words (not inside longer ones)."""
-    if not words or node.role in EDITABLE or node.role in _SKIP_ROLES or node.box is None:
-        return False
-    pattern = r"(?<!\w)" + re.escape(normalize(words)) + r"(?!\w)"
-    return re.search(pattern, normalize(node.label)) is not None
-
-
-def _word_inside(
-    page: Any, node: AriaNode, query: Query, intent: Intent, scale: float
-) -> Element | None:
-    """The element of its own that holds exactly the words, inside a longer text that has them.
-
-    A paragraph's snapshot is one line of text, though a word of it may be a link or a button
-    of its own (``<span class="link">``, MiniWoB's click-link): find that element by its exact
-    text and act on it, not on the paragraph.
-    """
-    words = query.text
-    if page is None or len(squash(words)) < 2 or node.role in EDITABLE:
-        return None
-    text = squash(node.label)
-    if squash(words) not in text or squash(words) == text:
-        return None
-    ref = node.ref or node.parent_ref
-    scope = page.locator(f"aria-ref={ref}") if ref else page
-    try:
-        inner = scope.get_by_text(words, exact=True)
-        if inner.count() != 1:
-            return None
-        box = inner.first.bounding_box(timeout=500)
-    except Exception:  # noqa: BLE001 - the text is split across elements, or went away
-        return None
-    if not box or box["width"] <= 0 or box["height"] <= 0:
-        return None
-    # Its own element with exactly the words: as good as a text node that is nothing else.
-    value = score(query, text=words, role="text", intent=intent)
-    return Element(
-        box=Box.from_xywh(box["x"], box["y"], box["width"], box["height"]).scaled(scale),
-        text=words,
-        role="text",
-        confidence=max(0.0, min(1.0, value)),
-        engine="offline/dom",
-        handle=f"aria-ref={ref} >> internal:text={json.dumps(words)}s" if ref else None,
-    )
-
-
-def _refine_text_box(page: Any, node: AriaNode, element: Element, scale: float) -> Element:
-    """Give a bare text node its own box (the tree only has its container's)."""
-    scope = page.locator(f"aria-ref={node.parent_ref}") if node.parent_ref else page
-    try:
-        box = scope.get_by_text(node.text, exact=True).first.bounding_box(timeout=500)
-    except Exception:  # noqa: BLE001 - not found as one element (text split across nodes)
-        box = None
-    if not box or box["width"] <= 0 or box["height"] <= 0:
-        return element
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    return element.model_copy(update={"box": Box.from_xywh(x, y, w, h).scaled(scale)})
 
 
 def _merge_lines(labels: list[TextLine], lines: list[TextLine]) -> list[TextLine]:
