@@ -46,29 +46,35 @@ from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
 
-# Whether the element at a point is the target (or inside it, or a label of it).
+# Whether the element at a point is the target (or inside it, or a label of it): one rule
+# for the hit test before a click and for finding a visible point of a covered target.
+_IS_TARGET_JS = """(el, hit) => {
+  if (!hit) return false;
+  const labels = el.labels ? Array.from(el.labels) : [];
+  return el === hit || el.contains(hit) || hit.contains(el) && hit.tagName === 'LABEL'
+    || labels.some(l => l === hit || l.contains(hit));
+}"""
 _HIT_TEST_JS = """(el, [x, y]) => {
+  const isTarget = IS_TARGET;
   const hit = document.elementFromPoint(x, y);
   if (!hit) return {ok: false, at: null};
-  const labels = el.labels ? Array.from(el.labels) : [];
-  const ok = el === hit || el.contains(hit) || hit.contains(el) && hit.tagName === 'LABEL'
-    || labels.some(l => l === hit || l.contains(hit));
   const text = (hit.innerText || hit.value || '').trim().slice(0, 60);
-  return {ok, at: `<${hit.tagName.toLowerCase()}${hit.id ? '#' + hit.id : ''}> ${text}`};
-}"""
+  return {ok: isTarget(el, hit),
+          at: `<${hit.tagName.toLowerCase()}${hit.id ? '#' + hit.id : ''}> ${text}`};
+}""".replace("IS_TARGET", _IS_TARGET_JS)
 # Points of the element's box, centre first and then a 7x7 grid inward from it, until one
 # where the element itself (not what covers it) is hit.
 _VISIBLE_POINT_JS = """(el) => {
+  const isTarget = IS_TARGET;
   const r = el.getBoundingClientRect();
   const fractions = [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95];
   for (const fy of fractions) for (const fx of fractions) {
     const x = r.left + r.width * fx, y = r.top + r.height * fy;
     if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
-    const hit = document.elementFromPoint(x, y);
-    if (hit && (hit === el || el.contains(hit))) return [x, y];
+    if (isTarget(el, document.elementFromPoint(x, y))) return [x, y];
   }
   return null;
-}"""
+}""".replace("IS_TARGET", _IS_TARGET_JS)
 _STATE_JS = """([x, y]) => {
   const a = document.activeElement;
   let inner = [];
@@ -297,7 +303,7 @@ class PlaywrightExecutor:
                 self._cdp = self._page.context.new_cdp_session(self._page)
                 # A session of our own does not see Playwright's device-metrics emulation:
                 # ask for the page's device pixels explicitly.
-                self._cdp_dpr = float(self._page.evaluate("window.devicePixelRatio")) or 1.0
+                self._cdp_dpr = self.device_scale_factor or 1.0
             except Exception:  # noqa: BLE001 - not Chromium: no DevTools protocol
                 self._cdp = False
         if self._cdp is False:

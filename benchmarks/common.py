@@ -15,9 +15,11 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def write_results(path: Path, results: dict[str, Any]) -> None:
-    """Write ``results`` as indented JSON with the date and the machine first; say where."""
+def write_results(path: Path, results: dict[str, Any], *, quiet: bool = False) -> None:
+    """Write ``results`` as indented JSON with the date and the machine first; say where
+    (unless ``quiet``: a long run that saves as it goes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"date": datetime.now().isoformat(timespec="seconds"), "machine": machine()}
     path.write_text(json.dumps({**payload, **results}, indent=2))
-    print(f"wrote {path}")
+    if not quiet:
+        print(f"wrote {path}")

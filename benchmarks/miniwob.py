@@ -102,14 +102,26 @@ def variant(engine: str, pixels_only: bool) -> str:
     return engine + ("-pixels" if pixels_only else "")
 
 
-def print_table(title: str, table: dict[str, list[bool]]) -> None:
-    """One row per task (n, rate) and the overall rate."""
+def rate(outcomes: list[bool]) -> dict[str, float]:
+    """How many tries, how many succeeded, and the share."""
+    hits = sum(outcomes)
+    return {"n": len(outcomes), "hits": hits,
+            "rate": round(hits / len(outcomes), 3) if outcomes else 0.0}  # fmt: skip
+
+
+def summarise(table: dict[str, list[bool]]) -> dict[str, dict[str, float]]:
+    """A rate per task, and ``all`` over every try."""
+    return {**{task: rate(row) for task, row in table.items()},
+            "all": rate([x for row in table.values() for x in row])}  # fmt: skip
+
+
+def print_table(title: str, summary: dict[str, dict[str, float]]) -> None:
+    """One row per task (n, rate), the overall one last."""
     print(f"\n{title:22} {'n':>4} {'rate':>6}")
-    for task, row in table.items():
-        print(f"{task:22} {len(row):>4} {sum(row) / len(row):>6.0%}")
-    total = [x for row in table.values() for x in row]
-    if total:
-        print(f"{'all':22} {len(total):>4} {sum(total) / len(total):>6.1%}")
+    for task, row in summary.items():
+        if row["n"]:
+            share = f"{row['rate']:>6.1%}" if task == "all" else f"{row['rate']:>6.0%}"
+            print(f"{task:22} {row['n']:>4} {share}")
 
 
 def main() -> None:
@@ -183,16 +195,9 @@ def main() -> None:
                 context.close()
         browser.close()
 
-    for track, table in results.items():
-        print_table(f"{track} ({name})", table)
-    summary = {
-        track: {
-            **{t: {"n": len(v), "hits": sum(v), "rate": round(sum(v) / len(v), 3)}
-               for t, v in table.items()},
-            "all": _overall(table),
-        }
-        for track, table in results.items()
-    }  # fmt: skip
+    summary = {track: summarise(table) for track, table in results.items()}
+    for track, rows in summary.items():
+        print_table(f"{track} ({name})", rows)
     write_results(
         out,
         {
@@ -203,12 +208,6 @@ def main() -> None:
             **summary,
         },
     )
-
-
-def _overall(table: dict[str, list[bool]]) -> dict[str, float]:
-    values = [x for row in table.values() for x in row]
-    return {"n": len(values), "hits": sum(values),
-            "rate": round(sum(values) / len(values), 3) if values else 0.0}  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -54,7 +54,6 @@ def listed(utterance: str) -> str:
     return match.group(1) if match else ""
 
 
-TYPE = Intent.TYPE
 Targets = Callable[[str], list[Target]]
 Steps = Callable[[Agent, str], None]
 
@@ -188,20 +187,20 @@ TASKS: dict[str, tuple[Targets | None, Steps]] = {
     "click-test-2": (_word_after_button, _click_test_2),
     "click-button-sequence": (_word_after_button, _button_sequence),
     "click-test": (lambda u: [Target("the button", css="button")], _click_test),
-    "enter-text": (lambda u: [Target("the field", css="#tt", intent=TYPE)], _enter_text),
-    "enter-text-2": (lambda u: [Target("the field", css="#tt", intent=TYPE)], _enter_text_2),
+    "enter-text": (lambda u: [Target("the field", css="#tt", intent=Intent.TYPE)], _enter_text),
+    "enter-text-2": (lambda u: [Target("the field", css="#tt", intent=Intent.TYPE)], _enter_text_2),
     "focus-text": (lambda u: [Target("the field", css="#tt")], _focus_text),
     "login-user": (
         lambda u: [
-            Target("Username", css="#username", intent=TYPE),
-            Target("Password", css="#password", intent=TYPE),
+            Target("Username", css="#username", intent=Intent.TYPE),
+            Target("Password", css="#password", intent=Intent.TYPE),
         ],
         _login_user,
     ),
     "enter-password": (
         lambda u: [
-            Target("Password", css="#password", intent=TYPE),
-            Target("Verify password", css="#verify", intent=TYPE),
+            Target("Password", css="#password", intent=Intent.TYPE),
+            Target("Verify password", css="#verify", intent=Intent.TYPE),
         ],
         _enter_password,
     ),
@@ -210,7 +209,7 @@ TASKS: dict[str, tuple[Targets | None, Steps]] = {
         _choose_list,
     ),
     "use-autocomplete": (
-        lambda u: [Target("the field", css="#tags", intent=TYPE)],
+        lambda u: [Target("the field", css="#tags", intent=Intent.TYPE)],
         _use_autocomplete,
     ),
     "click-dialog": (_dialog_targets, _click_dialog),

@@ -19,18 +19,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import write_results  # noqa: E402
 
 # Qwen3-VL-2B-Instruct's published shapes.
 TEXT_2B = {
@@ -173,7 +173,7 @@ def main() -> None:
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
-            save(out, args.size, params, rows)
+            save(out, args.size, params, rows, quiet=True)
     print(f"\n{'prec':>5} {'budget':>7} {'image':>10} {'vis tok':>8} {'vision s':>9} "
           f"{'prefill s':>10} {'decode s/tok':>13} {'call s':>7} {'peak GiB':>9}")  # fmt: skip
     for r in rows:
@@ -187,25 +187,23 @@ def main() -> None:
     speedup = default["grounding_call_s"] / best["grounding_call_s"]
     print(f"\nfastest: {best['precision']} at {best['budget_tokens']} tokens, "
           f"{speedup:.1f}x faster than the CPU default (fp32, 768 tokens)")  # fmt: skip
-    save(out, args.size, params, rows, speedup=round(speedup, 2))
-    print(f"wrote {out}")
+    save(out, args.size, params, rows, quiet=False, speedup_best_vs_default=round(speedup, 2))
 
 
-def save(out: Path, size: str, params: int, rows: list[dict[str, Any]], **extra: Any) -> None:
+def save(
+    out: Path, size: str, params: int, rows: list[dict[str, Any]], *, quiet: bool, **extra: Any
+) -> None:
     """Write the results so far (after every row: a run that dies keeps what it measured)."""
     import torch
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
-        "date": datetime.now().isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, torch {torch.__version__}",
+    write_results(out, {
+        "torch": torch.__version__,
         "model": f"Qwen3-VL-{size} shapes, random weights, {params / 1e9:.2f} B parameters",
         "screenshot": "1280x800, tasks/sites/login.html",
         "peak_rss_note": "peak of the whole process so far (budgets run smallest first)",
         "rows": rows,
         **extra,
-    }, indent=2))  # fmt: skip
+    }, quiet=quiet)  # fmt: skip
 
 
 if __name__ == "__main__":

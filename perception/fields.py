@@ -59,7 +59,8 @@ def find_fields(gray: Any) -> list[Box]:
 
 
 def _is_outline(part: Any) -> bool:
-    """Whether the component covers all four sides of its box (within a 3-pixel band)."""
+    """Whether the component covers all four sides of its box (within a 5-pixel band: the
+    dilated outline)."""
     band = 5
     sides = (
         part[:band, :].any(axis=0),

@@ -136,11 +136,13 @@ class OfflineEngine:
                 nodes[id(element)] = node
         scored.sort(key=lambda e: -e.confidence)
         top = nodes[id(scored[0])] if scored else None
-        # A word of a longer text may be an element of its own (a link inside a paragraph):
-        # the best candidate's text, or texts holding the words whole ("at" scores too low
-        # against a paragraph to be a candidate at all).
-        holders = [top] if top is not None else []
+        # Unsure: a word of a longer text may be an element of its own (a link inside a
+        # paragraph). Look in the best candidate's text, then in texts holding the words whole
+        # ("at" scores too low against a paragraph to be a candidate at all). A confident
+        # match asks the page nothing more.
+        holders: list[AriaNode] = []
         if not scored or scored[0].confidence < DOM_CONFIDENT:
+            holders = [top] if top is not None else []
             holders += [n for n in all_nodes if n is not top and holds_word(n, query.text)][:2]
         for holder in holders:
             word = word_inside(page, holder, query, intent, screenshot.scale)
