@@ -308,19 +308,20 @@ class PlaywrightExecutor:
                 self._cdp = False
         if self._cdp is False:
             return bytes(self._page.screenshot(type="png"))
-        # The visible part of the document, as Playwright asks for it, rendered at the page's
-        # device pixel ratio.
-        view = self._cdp.send("Page.getLayoutMetrics")["cssVisualViewport"]
-        clip = {
-            "x": view["pageX"],
-            "y": view["pageY"],
-            "width": view["clientWidth"],
-            "height": view["clientHeight"],
-            "scale": view.get("scale", 1) * self._cdp_dpr,
-        }
-        answer = self._cdp.send(
-            "Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True, "clip": clip}
-        )
+        params: dict[str, Any] = {"format": "png", "optimizeForSpeed": True}
+        if self._cdp_dpr != 1:
+            # The visible part of the document, as Playwright asks for it, rendered at the
+            # page's device pixel ratio. At a ratio of 1 the default capture is that very
+            # image, and asking for the layout first would cost a round trip per step.
+            view = self._cdp.send("Page.getLayoutMetrics")["cssVisualViewport"]
+            params["clip"] = {
+                "x": view["pageX"],
+                "y": view["pageY"],
+                "width": view["clientWidth"],
+                "height": view["clientHeight"],
+                "scale": view.get("scale", 1) * self._cdp_dpr,
+            }
+        answer = self._cdp.send("Page.captureScreenshot", params)
         return base64.b64decode(answer["data"])
 
     def state(self, point: Point | None = None) -> PageState:

@@ -242,7 +242,7 @@ class Agent:
         if self._writer is not None:
             if shot is not None:
                 self._writer.save_screenshot(record, shot)
-            self._writer.write()
+            self._writer.checkpoint(urgent=record.status != "passed")
         return record, cause
 
     def _do(self, verb: str, args: dict[str, Any]) -> Any:

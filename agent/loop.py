@@ -273,6 +273,11 @@ class StepRunner:
         with self._timed("act"):
             self.ctx.executor.perform(action)
 
+    def before(self, point: Point | None = None) -> PageState | None:
+        """The state an action's check compares against (timed as verification)."""
+        with self._timed("verify"):
+            return self.state(point)
+
     def state(self, point: Point | None = None) -> PageState | None:
         """The executor's state, or None while the page is navigating."""
         try:
@@ -330,7 +335,7 @@ class StepRunner:
             case "click" | "double_click" | "right_click":
                 element = self.locate(args.target, Intent.CLICK)
                 point = Point(x=element.point[0], y=element.point[1])
-                before = self.state()
+                before = self.before()
                 click = Click(
                     point=point,
                     handle=element.handle,
@@ -378,7 +383,7 @@ class StepRunner:
             case "drag":
                 source = self.locate(args.from_, Intent.CLICK)
                 target = self.locate(args.to, Intent.CLICK)
-                before = self.state()
+                before = self.before()
                 self.act(
                     Drag(
                         start=Point(x=source.point[0], y=source.point[1]),
@@ -443,7 +448,7 @@ class StepRunner:
             "right": (step_x, 0.0),
             "left": (-step_x, 0.0),
         }[args.direction]
-        before = self.state(point)
+        before = self.before(point)
         self.act(Scroll(point=point, dx=dx, dy=dy))
         try:
             self.wait_for_change(before, f"scrolling {args.direction}", point)
@@ -591,7 +596,7 @@ class StepRunner:
                     call=plan.call, box=box, thumb=thumb,
                 )
             )  # fmt: skip
-            before = self.state()
+            before = self.before()
             self.act(plan.action, secrets=secrets)
             with self._timed("verify"):
                 changed = self.state() != before

@@ -61,6 +61,8 @@ class Secrets:
 
     def mask(self, value: Any) -> Any:
         """Strings, lists and dicts with every secret value replaced by its placeholder."""
+        if not self.values:
+            return value
         if isinstance(value, str):
             for name, secret in sorted(self.values.items(), key=lambda kv: -len(kv[1])):
                 value = value.replace(secret, self.placeholder(name))

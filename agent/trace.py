@@ -1,14 +1,18 @@
 """The trace: the JSON record of a run, written whatever happens.
 
 The report and the cache read it; nothing else keeps its own log of a run. It is rewritten
-after every step, so a run that crashes or is interrupted still leaves its record.
+after every step that fails, at least once a second while steps pass, and when the run ends
+(whatever the end), so a run that crashes or is interrupted still leaves its record.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +22,11 @@ from pydantic import BaseModel, Field
 from agent.errors import UsageError
 from agent.secrets import Secrets
 from perception.screen import Screenshot
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_S = 1.0
+"""While steps pass, the trace on disk is at most this many seconds behind the run."""
 
 StepStatus = Literal["pending", "running", "passed", "failed", "error", "skipped"]
 RunStatus = Literal["running", "passed", "failed", "error", "interrupted"]
@@ -119,6 +128,8 @@ class TraceWriter:
         self.trace = trace
         self.secrets = secrets or Secrets()
         self._masks: list[list[float]] = []
+        self._written = float("-inf")
+        self._saving: threading.Thread | None = None
 
     @property
     def path(self) -> Path:
@@ -126,25 +137,56 @@ class TraceWriter:
         return self.run_dir / "trace.json"
 
     def save_screenshot(self, record: StepRecord, shot: Screenshot) -> None:
-        """Keep the step's last capture beside the trace."""
+        """Keep the step's last capture beside the trace.
+
+        The JPEG is encoded on a thread of its own while the next step runs (Pillow lets go
+        of the GIL while it encodes); :meth:`write` waits for it, so a trace on disk never
+        names a screenshot that is not there yet.
+        """
         name = f"step-{record.index + 1:03d}.jpg"
         action = record.action or {}
         if record.element and self.secrets.uses(str(action.get("text", ""))):
             self._masks.append(record.element["box"])
-        if self._masks:
-            from PIL import ImageDraw
-
-            image = shot.image.copy()
-            draw = ImageDraw.Draw(image)
-            for box in self._masks:
-                draw.rectangle(box, fill=(0, 0, 0))
-            image.save(self.run_dir / name, format="JPEG", quality=75)
-        else:
-            shot.save_jpeg(self.run_dir / name)
         record.screenshot = name
+        self._join()
+        self._saving = threading.Thread(
+            target=self._save, args=(shot, self.run_dir / name, list(self._masks)),
+            name=f"save {name}",
+        )  # fmt: skip
+        self._saving.start()
+
+    @staticmethod
+    def _save(shot: Screenshot, path: Path, masks: list[list[float]]) -> None:
+        try:
+            if masks:
+                from PIL import ImageDraw
+
+                image = shot.image.copy()
+                draw = ImageDraw.Draw(image)
+                for box in masks:
+                    draw.rectangle(box, fill=(0, 0, 0))
+                image.save(path, format="JPEG", quality=75)
+            else:
+                shot.save_jpeg(path)
+        except OSError as exc:
+            log.warning("could not write %s: %s", path, exc)
+
+    def _join(self) -> None:
+        if self._saving is not None:
+            self._saving.join()
+            self._saving = None
+
+    def checkpoint(self, *, urgent: bool = False) -> None:
+        """Write the trace if ``urgent`` (a step failed) or a second has passed since the last
+        write: rewriting the whole trace after every passing step would cost a long run more
+        and more per step (20 ms at 40 steps)."""
+        if urgent or time.monotonic() - self._written >= CHECKPOINT_S:
+            self.write()
 
     def write(self) -> Path:
         """Write the trace atomically (a crash mid-write leaves the previous version)."""
+        self._join()
+        self._written = time.monotonic()
         tmp = self.path.with_suffix(".json.tmp")
         data = self.secrets.mask(self.trace.model_dump(mode="json"))
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
