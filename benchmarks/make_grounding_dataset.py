@@ -3,11 +3,12 @@
     .venv/bin/python benchmarks/make_grounding_dataset.py OUT_DIR [--sizes 1280x800 1920x1080]
 
 Shoots every page of tasks/sites at each size, and writes one entry per named button, link,
-heading, checkbox label and field (its accessible name as the instruction, "NAME field" for
-fields; its DOM box as the truth, data_type "text") to OUT_DIR/screenspot_web_v2.json, with the
-images in OUT_DIR/screenspotv2_image/. The truth comes from the DOM, so the set is exact; it is
-small and all text, a check of the harness and of the offline engine, not a substitute for
-ScreenSpot.
+heading, checkbox, radio button and field (its accessible name as the instruction, with its
+kind for the widgets that carry no text of their own: "NAME field", "NAME checkbox", "NAME
+radio button"; its DOM box as the truth, data_type "text") to OUT_DIR/screenspot_web_v2.json,
+with the images in OUT_DIR/screenspotv2_image/. The truth comes from the DOM, so the set is
+exact; it is small and all text, a check of the harness and of the offline engine, not a
+substitute for ScreenSpot.
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from actions.browser_launch import CHROMIUM_ARGS, find_chromium  # noqa: E402
 from perception.aria import parse_snapshot  # noqa: E402
 
-ROLES = ("button", "link", "heading", "checkbox", "textbox", "combobox")
+ROLES = ("button", "link", "heading", "checkbox", "radio", "textbox", "combobox")
+KINDS = {"textbox": "field", "combobox": "field", "checkbox": "checkbox", "radio": "radio button"}
 
 
 def _instruction(role: str, name: str) -> str:
-    """What a person would ask for: a field by its label and the word "field" (ScreenSpot's
-    own instructions say "input the username" or "search box"), anything else by its name."""
-    return f"{name} field" if role in ("textbox", "combobox") else name
+    """What a person would ask for: a widget without text by its label and its kind
+    (ScreenSpot's own instructions say "input the username" or "search box"), anything else
+    by its name."""
+    return f"{name} {KINDS[role]}" if role in KINDS else name
 
 
 def main() -> None:

@@ -48,6 +48,53 @@ class TextLine:
         return Box(x0=box.x0, y0=self.box.y0, x1=box.x1, y1=self.box.y1)
 
 
+WORD_GAP = 1.0
+"""Lines side by side on a row closer than this many line heights may be words of one phrase."""
+
+
+def phrases(lines: list[TextLine]) -> list[TextLine]:
+    """Each run of two or more lines side by side on one row, joined into one line: the words
+    of a label that the reader kept apart ("Async", "Python"), so that a phrase is found whole,
+    and found as part of a longer text where it is one ("Sign in" in "Sign in to the shop")."""
+    ordered = sorted(lines, key=lambda line: line.box.x0)
+    after: dict[int, TextLine] = {}
+    joined: set[int] = set()
+    for i, left in enumerate(ordered):
+        height = left.box.height
+        for right in ordered[i + 1 :]:
+            gap = right.box.x0 - left.box.x1
+            if gap > WORD_GAP * height:
+                break  # sorted by x0: the rest start further right (or are on other rows)
+            overlap = min(left.box.y1, right.box.y1) - max(left.box.y0, right.box.y0)
+            if (
+                gap >= -1
+                and overlap >= 0.6 * min(height, right.box.height)
+                and id(right) not in joined
+            ):
+                after[id(left)] = right
+                joined.add(id(right))
+                break
+    out: list[TextLine] = []
+    for line in ordered:
+        if id(line) in joined or id(line) not in after:
+            continue  # not the first of a run
+        run = [line]
+        while id(run[-1]) in after:
+            run.append(after[id(run[-1])])
+        box = run[0].box
+        for part in run[1:]:
+            box = box.union(part.box)
+        out.append(
+            TextLine(
+                text=" ".join(part.text for part in run),
+                box=box,
+                score=min(part.score for part in run),
+                chars=tuple(c for part in run for c in part.chars),
+            )
+        )
+    return out
+
+
 def _quad_box(quad: Any) -> Box:
     xs = [float(p[0]) for p in quad]
     ys = [float(p[1]) for p in quad]

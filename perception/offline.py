@@ -22,6 +22,7 @@ from perception.elements import Box, Element
 from perception.engine import Located, Plan
 from perception.fields import field_for_label, find_fields
 from perception.labels import LabelReader
+from perception.lines import beside_labels, line_candidates, merge_lines
 from perception.matching import (
     EDITABLE,
     INTERACTIVE,
@@ -31,10 +32,10 @@ from perception.matching import (
     parse_description,
     score,
     squash,
-    text_similarity,
 )
 from perception.ocr import RapidOcrReader, TextLine
 from perception.screen import Screenshot
+from perception.toggles import TOGGLES, toggle_for_label
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class OfflineEngine:
         self._ocr = RapidOcrReader()
         self._labels = LabelReader()
         self._field_cache: dict[str, list[Box]] = {}  # the latest screen's text fields
+        self._gray_cache: dict[str, Any] = {}
 
     # -- sources -------------------------------------------------------------------------------
     def _dom_nodes(self, page: Any) -> list[AriaNode]:
@@ -87,7 +89,7 @@ class OfflineEngine:
         labels = self._labels.read(screenshot)
         if not detector:
             return labels
-        return _merge_lines(labels, self._ocr_lines(screenshot, required=True))
+        return merge_lines(labels, self._ocr_lines(screenshot, required=True))
 
     @staticmethod
     def _dom_element(node: AriaNode, scale: float, confidence: float) -> Element | None:
@@ -155,14 +157,14 @@ class OfflineEngine:
                 scored[0] = refine_text_box(page, top, scored[0], screenshot.scale)
         best = scored[0].confidence if scored else 0.0
         if page is None and self.use_ocr:
-            scored = _ocr_candidates(query, self._screen_lines(screenshot, detector=False), intent)
+            scored = line_candidates(query, self._screen_lines(screenshot, detector=False), intent)
             scored.sort(key=lambda e: -e.confidence)
             if scored and scored[0].confidence >= DOM_CONFIDENT:
                 notes.append("ocr labels")
                 return self._finish(scored, query, intent, screenshot, notes)
             notes.append("ocr labels and lines")
             lines = self._screen_lines(screenshot, detector=True)
-            scored = _ocr_candidates(query, lines, intent)
+            scored = line_candidates(query, lines, intent)
             scored.sort(key=lambda e: -e.confidence)
         elif page is None or best < (ACCEPT if not query.text else DOM_CONFIDENT):
             # A description of roles alone ("the field") has no words for OCR to read: a DOM
@@ -170,7 +172,7 @@ class OfflineEngine:
             lines = self._ocr_lines(screenshot, required=page is None)
             if lines:
                 notes.append("ocr" if page is None else f"ocr (best DOM match {best:.2f})")
-                scored = _fuse(scored, _ocr_candidates(query, lines, intent))
+                scored = _fuse(scored, line_candidates(query, lines, intent))
         else:
             notes.append("dom")
         return self._finish(scored, query, intent, screenshot, notes)
@@ -183,33 +185,62 @@ class OfflineEngine:
         screenshot: Screenshot,
         notes: list[str],
     ) -> Located:
-        """Choose among the candidates; a field to type into found from pixels is the box
-        beside (or around) its label, not the label's words."""
+        """Choose among the candidates. From pixels, a field to type into is the box beside
+        (or around) its label, and a checkbox or radio button the small box beside its label,
+        not the label's words: those are what acts on a screen without a DOM."""
         # Not for reading (extract): the label's words are then what OCR has to offer.
         wants_field = intent is Intent.TYPE or (
             intent is Intent.CLICK and bool(query.roles) and query.roles <= EDITABLE
         )
+        wants_toggle = intent is Intent.CLICK and bool(query.roles & TOGGLES) and bool(query.text)
         from_dom = any(e.engine == "offline/dom" and e.confidence >= ACCEPT for e in scored)
-        if wants_field and self.use_ocr and not from_dom:
+        if not self.use_ocr or from_dom or not (wants_field or wants_toggle):
+            return _choose(scored, screenshot, notes)
+        labels: set[int] = set()
+        if wants_field and not query.text:  # "the field": every field there is
+            onto = [
+                Element(box=f, text="", role="textbox", confidence=0.7, engine="offline/ocr")
+                for f in self._fields(screenshot)
+            ]
+            note = "fields from pixels"
+        elif wants_field:
             fields = self._fields(screenshot)
-            onto, labels = _onto_fields(scored, query, fields)
-            if onto:
-                notes.append("field beside its label" if query.text else "fields from pixels")
-                # A label with its field found is a worse place to type: behind the field.
-                rest = [
-                    e.model_copy(update={"confidence": e.confidence * 0.9}) if id(e) in labels
-                    else e
-                    for e in scored
-                ]  # fmt: skip
-                scored = sorted(onto + rest, key=lambda e: -e.confidence)
+
+            def field(label: Box) -> tuple[Box, str] | None:
+                found = field_for_label(label, fields) if fields else None
+                return None if found is None else (found, "textbox")
+
+            onto, labels = beside_labels(scored, field, accept=ACCEPT)
+            note = "field beside its label"
+        else:
+            gray = self._gray(screenshot)
+            onto, labels = beside_labels(
+                scored, lambda label: toggle_for_label(gray, label), accept=ACCEPT
+            )
+            note = "box beside its label"
+        if onto:
+            notes.append(note)
+            # A label with its field (or box) found is a worse place to act: behind it.
+            rest = [
+                e.model_copy(update={"confidence": e.confidence * 0.9}) if id(e) in labels else e
+                for e in scored
+            ]
+            scored = sorted(onto + rest, key=lambda e: -e.confidence)
         return _choose(scored, screenshot, notes)
+
+    def _gray(self, screenshot: Screenshot) -> Any:
+        """The capture in gray levels (a numpy array), kept for the latest screen."""
+        key = screenshot.digest
+        if key not in self._gray_cache:
+            import numpy as np
+
+            self._gray_cache = {key: np.asarray(screenshot.image.convert("L"))}
+        return self._gray_cache[key]
 
     def _fields(self, screenshot: Screenshot) -> list[Box]:
         key = screenshot.digest
         if key not in self._field_cache:
-            import numpy as np
-
-            self._field_cache = {key: find_fields(np.asarray(screenshot.image.convert("L")))}
+            self._field_cache = {key: find_fields(self._gray(screenshot))}
         return self._field_cache[key]
 
     def find_text(self, screenshot: Screenshot, text: str, *, page: Any = None) -> Element | None:
@@ -276,33 +307,6 @@ class OfflineEngine:
         )
 
 
-def _onto_fields(
-    scored: list[Element], query: Query, fields: list[Box]
-) -> tuple[list[Element], set[int]]:
-    """Fields for the labels OCR matched (or, for "the field", every field) as candidates,
-    and the ids of the labels that found theirs."""
-    if not fields:
-        return [], set()
-    if not query.text:
-        return [
-            Element(box=f, text="", role="textbox", confidence=0.7, engine="offline/ocr")
-            for f in fields
-        ], set()
-    out: list[Element] = []
-    labels: set[int] = set()
-    for label in scored[:5]:
-        if label.engine != "offline/ocr" or label.confidence < ACCEPT:
-            continue
-        field = field_for_label(label.box, fields)
-        if field is None:
-            continue
-        labels.add(id(label))
-        if not any(e.box == field for e in out):  # two words of one label, one field
-            out.append(Element(box=field, text=label.text, role="textbox",
-                               confidence=label.confidence, engine="offline/ocr"))  # fmt: skip
-    return out, labels
-
-
 def _value_of(node: AriaNode) -> str | None:
     """What a field holds, or whether a checkbox, radio or switch is on."""
     if node.role in EDITABLE:
@@ -311,66 +315,6 @@ def _value_of(node: AriaNode) -> str | None:
         state = node.attrs.get("checked")
         return "mixed" if state == "mixed" else str(state is not None).lower()
     return None
-
-
-def _merge_lines(labels: list[TextLine], lines: list[TextLine]) -> list[TextLine]:
-    """Labels and detector lines, each place read once.
-
-    A detector line that is one label read again is dropped (the label reads short text
-    better); a line of several labels (words) stays beside them, so a phrase is found whole; a
-    label that spills out of a line (a block the grouping merged) gives way to it.
-    """
-    dropped: set[int] = set()
-    kept: list[TextLine] = []
-    for line in lines:
-        inside: list[int] = []
-        spilling: list[int] = []
-        for i, label in enumerate(labels):
-            shared = label.box.intersection_area(line.box)
-            if shared >= 0.7 * label.box.area:
-                inside.append(i)
-            elif shared > 0:
-                spilling.append(i)
-        if len(inside) == 1 and not spilling:
-            continue
-        dropped.update(spilling)
-        kept.append(line)
-    merged = [label for i, label in enumerate(labels) if i not in dropped] + kept
-    merged.sort(key=lambda line: (round(line.box.y0 / 8), line.box.x0))
-    return merged
-
-
-def _ocr_candidates(query: Query, lines: list[TextLine], intent: Intent) -> list[Element]:
-    """One candidate per line: the best-matching span of it, scored like DOM text."""
-    target = squash(query.text or query.raw)
-    out: list[Element] = []
-    if not target:
-        return out
-    for line in lines:
-        line_text = squash(line.text)
-        similarity = text_similarity(query.text or query.raw, line.text)
-        if similarity <= 0.3:
-            continue
-        if target in line_text:
-            start = line_text.index(target)
-            box = line.span_box(start, start + len(target))
-            # The span itself is an exact match even when the line holds more text.
-            similarity = max(similarity, 0.97 if line_text != target else 1.0)
-        else:
-            box = line.box
-        # OCR knows no roles: a role word in the description neither helps nor hurts much.
-        value = similarity * (0.95 if query.roles or intent is Intent.TYPE else 1.0)
-        value *= 0.9 + 0.1 * line.score
-        out.append(
-            Element(
-                box=box,
-                text=line.text,
-                role="text",
-                confidence=max(0.0, min(1.0, value)),
-                engine="offline/ocr",
-            )
-        )
-    return out
 
 
 def _fuse(dom: list[Element], ocr: list[Element]) -> list[Element]:

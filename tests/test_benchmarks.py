@@ -28,10 +28,11 @@ def test_the_grounding_harness_reads_the_screenspot_layout(tmp_path: Path) -> No
     assert run.returncode == 0, run.stderr
     result = json.loads(out.read_text())
     assert result["summary"]["all"]["items"] == len(entries)
-    # Buttons, links and headings are found from pixels, and fields by their label (the
-    # empty box beside or below it, found from the pixels too).
+    # Buttons, links and headings are found from pixels, fields by their label (the empty
+    # box beside or below it, found from the pixels too), checkboxes and radio buttons too.
     hits = {i["instruction"] for i in result["items"] if i["hit"]}
     assert {"Sign in", "Register", "Username field", "Email field"} <= hits, hits
+    assert {"Remember me checkbox", "Packaging checkbox", "Business radio button"} <= hits
     assert "web/text" in run.stdout
 
 

@@ -23,6 +23,7 @@ from tests.conftest import ROOT, TASKS
 pytest_plugins = ["pytester"]
 
 FORM = ROOT / "tests" / "fixtures" / "desktop" / "unicode_form.py"
+TOGGLES = ROOT / "tests" / "fixtures" / "desktop" / "toggles_form.py"
 
 
 def _task(tmp_path: Path, body: str) -> Any:
@@ -255,6 +256,25 @@ def test_a_window_capture_carries_its_origin_and_clicks_land_in_it(
         ai.click("Save")
         ai.expect("Saved")
     assert out.read_text(encoding="utf-8") == "plain ASCII"
+
+
+def test_checkboxes_and_radio_buttons_are_found_beside_their_labels(
+    x_display: Any, tmp_path: Path
+) -> None:
+    # Tk widgets whose words are separate labels: only the small box itself toggles.
+    out = tmp_path / "choices.json"
+    with Agent.desktop(
+        f"{sys.executable} {TOGGLES} {out}", window="Toggles form", trace_dir=tmp_path
+    ) as ai:
+        ai.click('"Send a copy" checkbox')
+        ai.click("the Express radio button")
+        ai.click("Save")
+        ai.expect("Saved")
+        steps = ai.trace.steps
+    assert json.loads(out.read_text()) == {"copy": True, "delivery": "express"}
+    assert steps[0].element is not None and steps[0].element["role"] == "checkbox"
+    assert steps[1].element is not None and steps[1].element["role"] == "radio"
+    assert "box beside its label" in steps[0].notes
 
 
 def test_tesseract_reads_a_label_rapidocr_may_doubt(x_display: Any) -> None:

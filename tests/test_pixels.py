@@ -41,6 +41,17 @@ CASES = [
     ("login.html", "the Password field", Intent.TYPE, ("role", "textbox", "Password")),
     ("register.html", "the Full name field", Intent.TYPE, ("role", "textbox", "Full name")),
     ("register.html", "Email", Intent.TYPE, ("role", "textbox", "Email")),
+    # A checkbox or radio button from pixels: the small box beside its label's words (a
+    # label the reader saw as two words, "Async" and "Python", is found whole).
+    ("login.html", '"Remember me" checkbox', Intent.CLICK, ("role", "checkbox", "Remember me")),
+    (
+        "register.html",
+        '"Async Python" checkbox',
+        Intent.CLICK,
+        ("role", "checkbox", "Async Python"),
+    ),
+    ("register.html", "Student radio button", Intent.CLICK, ("role", "radio", "Student")),
+    ("register.html", "the Regular radio", Intent.CLICK, ("role", "radio", "Regular")),
 ]
 
 
