@@ -95,6 +95,32 @@ def phrases(lines: list[TextLine]) -> list[TextLine]:
     return out
 
 
+_libc: Any = None
+
+
+def _give_back_memory() -> None:
+    """Hand the memory a read freed back to the system (glibc keeps it otherwise).
+
+    A read of a 1280x900 screen allocates about 180 MiB of intermediate results; freed, they
+    stay in the process's heap, which then holds ~330 MiB between reads instead of ~180 MiB.
+    ``malloc_trim`` costs 8-16 ms against a read's 500 ms. Elsewhere than glibc: nothing.
+    """
+    global _libc
+    if _libc is None:
+        import ctypes
+        import sys
+
+        _libc = False
+        if sys.platform.startswith("linux"):
+            try:
+                _libc = ctypes.CDLL("libc.so.6")
+                _libc.malloc_trim  # noqa: B018 - musl has no malloc_trim: check it is there
+            except (OSError, AttributeError):
+                _libc = False
+    if _libc:
+        _libc.malloc_trim(0)
+
+
 def _quad_box(quad: Any) -> Box:
     xs = [float(p[0]) for p in quad]
     ys = [float(p[1]) for p in quad]
@@ -153,6 +179,7 @@ class RapidOcrReader:
         engine = self._load()
         result = engine(np.asarray(screenshot.image), return_word_box=True)
         lines = self._lines(result)
+        _give_back_memory()
         self._cache[key] = lines
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
