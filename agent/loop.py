@@ -278,6 +278,20 @@ class StepRunner:
         with self._timed("verify"):
             return self.state(point)
 
+    def act_where_it_shows(self, action: Click | Hover | TypeText) -> None:
+        """Perform an action on a described element; when its point is covered but part of the
+        element shows (one button overlapping another), act on that part instead, as a person
+        would. Only a target covered everywhere fails (and is retried as a failure)."""
+        try:
+            self.act(action)
+        except OccludedTarget as exc:
+            visible = getattr(self.ctx.executor, "visible_point", None)
+            other = visible(action.handle) if visible and action.handle else None
+            if other is None:
+                raise
+            self.record.notes.append(f"{exc}; acted on a visible part of it instead")
+            self.act(action.model_copy(update={"point": other}))
+
     def state(self, point: Point | None = None) -> PageState | None:
         """The executor's state, or None while the page is navigating."""
         try:
@@ -342,21 +356,11 @@ class StepRunner:
                     button="right" if verb == "right_click" else "left",
                     clicks=2 if verb == "double_click" else 1,
                 )
-                try:
-                    self.act(click)
-                except OccludedTarget as exc:
-                    # A person clicks the part that shows; only a target covered everywhere
-                    # is a failure (and retried as one).
-                    visible = getattr(self.ctx.executor, "visible_point", None)
-                    other = visible(element.handle) if visible and element.handle else None
-                    if other is None:
-                        raise
-                    self.record.notes.append(f"{exc}; clicked a visible part of it instead")
-                    self.act(click.model_copy(update={"point": other}))
+                self.act_where_it_shows(click)
                 self.wait_for_change(before, f"{verb} on {args.target!r}")
             case "hover":
                 element = self.locate(args.target, Intent.CLICK)
-                self.act(
+                self.act_where_it_shows(
                     Hover(
                         point=Point(x=element.point[0], y=element.point[1]), handle=element.handle
                     )
@@ -420,7 +424,7 @@ class StepRunner:
         else:
             self.capture()
         action = TypeText(point=point, text=args.text, clear=args.clear, handle=handle)
-        self.act(action)
+        self.act_where_it_shows(action)
         self.record.action = {**(self.record.action or {}), "submit": args.submit}
         with self._timed("verify"):
             value = self.ctx.executor.value_at(action)

@@ -185,9 +185,23 @@ def test_a_target_partly_covered_is_clicked_where_it_shows(executor: Any) -> Non
     records = run_steps(executor, "[{click: 'ONE button'}]", retries=0)
     assert passed(records), records[-1].error
     assert executor.page.title() == "one"
-    assert any("clicked a visible part" in note for note in records[0].notes)
+    assert any("acted on a visible part" in note for note in records[0].notes)
     x, y = records[0].action["point"]["x"], records[0].action["point"]["y"]
     assert not (50 <= x <= 130 and 50 <= y <= 130), "the trace shows the point really clicked"
+
+
+def test_a_field_partly_covered_is_typed_into_where_it_shows(executor: Any) -> None:
+    # A badge over the middle of a field: typing clicks the part of the field that shows.
+    executor.page.set_content(
+        "<label>Coupon <input id=code style='width:300px;height:30px'></label>"
+        "<div style='position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none'>"
+        "</div><span id=badge style='position:absolute;left:120px;top:0;width:160px;"
+        "height:60px;background:gold'>NEW</span>"
+    )
+    records = run_steps(executor, "[{type: {text: SAVE10, into: Coupon}}]", retries=0)
+    assert passed(records), records[-1].error
+    assert executor.page.input_value("#code") == "SAVE10"
+    assert any("acted on a visible part" in note for note in records[0].notes)
 
 
 def test_high_dpi_clicks_land_in_css_pixels(make_executor: Any, site: Any) -> None:
