@@ -86,6 +86,25 @@ def _light_inside(gray: Any, box: Box) -> bool:
     return not (centred and left > 0.15 * width)
 
 
+def has_end_mark(gray: Any, box: Box) -> bool:
+    """Whether a field ends in a small mark of its own at the right (a select box's arrow, a
+    date field's calendar), apart from any text at its left: what tells a select box from a
+    plain text field when neither has a label."""
+    inner = gray[int(box.y0) + 3 : int(box.y1) - 3, int(box.x0) + 3 : int(box.x1) - 3]
+    if not inner.size:
+        return False
+    columns = (inner < 128).any(axis=0).nonzero()[0]
+    if not len(columns):
+        return False
+    width = inner.shape[1]
+    right = int(columns[-1])
+    # The last run of inked columns: where the mark starts.
+    gaps = (columns[1:] - columns[:-1] > 3).nonzero()[0]
+    start = int(columns[gaps[-1] + 1]) if len(gaps) else int(columns[0])
+    mark = right - start + 1
+    return right > 0.85 * width and mark <= max(24, 0.12 * width) and (start > 0.5 * width)
+
+
 def field_for_label(label: Box, fields: list[Box]) -> Box | None:
     """The field a label names: the one holding it, else the nearest right, else below."""
     cx, cy = label.center

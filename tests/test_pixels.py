@@ -52,6 +52,10 @@ CASES = [
     ),
     ("register.html", "Student radio button", Intent.CLICK, ("role", "radio", "Student")),
     ("register.html", "the Regular radio", Intent.CLICK, ("role", "radio", "Regular")),
+    # A select box from pixels: a field-shaped box beside its label; "the dropdown" prefers
+    # the box with an arrow of its own at its right end over plain text fields.
+    ("register.html", "Country", Intent.SELECT, ("role", "combobox", "Country")),
+    ("register.html", "the dropdown", Intent.SELECT, ("role", "combobox", "Country")),
 ]
 
 
