@@ -157,17 +157,16 @@ class TraceWriter:
 
     @staticmethod
     def _save(shot: Screenshot, path: Path, masks: list[list[float]]) -> None:
-        try:
-            if masks:
-                from PIL import ImageDraw
+        if masks:
+            from PIL import ImageDraw
 
-                image = shot.image.copy()
-                draw = ImageDraw.Draw(image)
-                for box in masks:
-                    draw.rectangle(box, fill=(0, 0, 0))
-                image.save(path, format="JPEG", quality=75)
-            else:
-                shot.save_jpeg(path)
+            image = shot.image.copy()
+            draw = ImageDraw.Draw(image)
+            for box in masks:
+                draw.rectangle(box, fill=(0, 0, 0))
+            shot = Screenshot(image=image, scale=shot.scale, origin=shot.origin, source=shot.source)
+        try:
+            shot.save_jpeg(path)
         except OSError as exc:
             log.warning("could not write %s: %s", path, exc)
 

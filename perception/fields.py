@@ -74,10 +74,10 @@ def _is_outline(part: Any) -> bool:
 def _light_inside(gray: Any, box: Box) -> bool:
     """A field's inside is mostly light and empty, or holds text from its left edge; text
     centred with margins on both sides is a button's."""
-    inner = gray[int(box.y0) + 3 : int(box.y1) - 3, int(box.x0) + 3 : int(box.x1) - 3]
+    inner = _inside(gray, box)
     if not inner.size or float((inner > 200).mean()) < 0.7:
         return False
-    columns = (inner < 128).any(axis=0).nonzero()[0]
+    columns = _inked_columns(inner)
     if not len(columns):
         return True
     width = inner.shape[1]
@@ -90,10 +90,10 @@ def has_end_mark(gray: Any, box: Box) -> bool:
     """Whether a field ends in a small mark of its own at the right (a select box's arrow, a
     date field's calendar), apart from any text at its left: what tells a select box from a
     plain text field when neither has a label."""
-    inner = gray[int(box.y0) + 3 : int(box.y1) - 3, int(box.x0) + 3 : int(box.x1) - 3]
+    inner = _inside(gray, box)
     if not inner.size:
         return False
-    columns = (inner < 128).any(axis=0).nonzero()[0]
+    columns = _inked_columns(inner)
     if not len(columns):
         return False
     width = inner.shape[1]
@@ -103,6 +103,16 @@ def has_end_mark(gray: Any, box: Box) -> bool:
     start = int(columns[gaps[-1] + 1]) if len(gaps) else int(columns[0])
     mark = right - start + 1
     return right > 0.85 * width and mark <= max(24, 0.12 * width) and (start > 0.5 * width)
+
+
+def _inside(gray: Any, box: Box) -> Any:
+    """The box's inside, its outline left out."""
+    return gray[int(box.y0) + 3 : int(box.y1) - 3, int(box.x0) + 3 : int(box.x1) - 3]
+
+
+def _inked_columns(inner: Any) -> Any:
+    """Indexes of the columns that hold dark ink (text, an arrow)."""
+    return (inner < 128).any(axis=0).nonzero()[0]
 
 
 def field_for_label(label: Box, fields: list[Box]) -> Box | None:
