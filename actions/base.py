@@ -61,3 +61,31 @@ class Executor(Protocol):
     def close(self) -> None:
         """Release the browser or the display."""
         ...
+
+
+# Optional abilities: an executor that has one declares it by having the member; the loop asks
+# with isinstance, so a missing one is a known gap, not an AttributeError.
+@runtime_checkable
+class Reveals(Protocol):
+    """Can scroll an element into view by its handle (a browser)."""
+
+    def reveal(self, handle: str) -> None:
+        """Scroll the element with this handle into view."""
+        ...
+
+
+@runtime_checkable
+class FindsVisiblePart(Protocol):
+    """Can tell where an element shows when its centre is covered (a browser)."""
+
+    def visible_point(self, handle: str) -> Point | None:
+        """A point (screenshot pixels) where the element is on top, or None if it is covered
+        everywhere."""
+        ...
+
+
+@runtime_checkable
+class BlocksRequests(Protocol):
+    """Keeps the requests a domain limit refused, for the trace (a browser)."""
+
+    blocked: list[str]

@@ -19,6 +19,11 @@ class Point(BaseModel):
     x: float = Field(description="Horizontal position in screenshot pixels, from the left edge.")
     y: float = Field(description="Vertical position in screenshot pixels, from the top edge.")
 
+    @classmethod
+    def at(cls, xy: tuple[float, float]) -> Point:
+        """The point ``(x, y)``: ``Point.at(element.point)``."""
+        return cls(x=xy[0], y=xy[1])
+
 
 class _Action(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -18,15 +18,19 @@ from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from actions.base import BlocksRequests, Executor
 from agent.cache import LocateCache, check_mode
-from agent.errors import AgentError, ElementNotFound, StepFailed, UsageError
+from agent.engines import engine_for
+from agent.errors import AgentError, ElementNotFound, StepFailed, UsageError, usage_error
 from agent.prefetch import Prefetch
-from agent.report import try_write_report
-from agent.runner import execute_step
+from agent.run import Run
 from agent.secrets import Secrets
-from agent.task import STEP_MODELS, describe, step_args
-from agent.trace import StepRecord, Trace, TraceWriter, new_run_dir, slug
+from agent.step.execute import execute_step
+from agent.targets import BLANK, open_target
+from agent.task import STEP_MODELS, BrowserTarget, DesktopTarget, describe, step_args
+from agent.trace import RunStatus, StepRecord, Trace, slug
 from agent.values import Kind, convert
+from agent.verb_methods import VerbMethods
 from perception.elements import Element
 from perception.engine import Engine
 
@@ -34,12 +38,26 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Agent:
-    """Drive a browser page with described targets: ``ai.click("Sign in")``.
+class Agent(VerbMethods):
+    """Drive a browser page or a desktop with described targets: ``ai.click("Sign in")``.
 
     Build one with :meth:`browser` (launches Chromium), :meth:`for_page` (wraps a Playwright
     page you already have) or :meth:`desktop` (an X display, virtual when there is none); use it
     as a context manager so the run's trace is finished and what it started is stopped.
+
+    Args:
+        executor: What acts (a browser page's or a desktop's executor).
+        engine: What finds elements (see :func:`agent.engines.make_engine`).
+        name: Names the run and its folder.
+        trace_dir: Where run folders go; None keeps no trace.
+        timeout: Seconds per step.
+        retries: Extra tries for a failing step.
+        owns_executor: Close the executor when the Agent closes.
+        secrets: Values typed as ``${NAME}`` and never shown.
+        cache: A cache mode (``read-write``...) for ``<cache_dir>/<name>.cache.yaml``, or a
+            :class:`~agent.cache.LocateCache`.
+        confirm: Asks a person before a ``confirm`` step acts.
+        run: The run to record into (the task runner's); else a new one is started.
     """
 
     def __init__(
@@ -52,40 +70,68 @@ class Agent:
         timeout: float = 15.0,
         retries: int = 2,
         owns_executor: bool = False,
-        writer: TraceWriter | None = None,
         secrets: Mapping[str, str] | Secrets | None = None,
         cache: str | LocateCache | None = None,
         cache_dir: str | Path = "gui-agent-cache",
         confirm: Callable[[str], bool] | None = None,
+        run: Run | None = None,
     ) -> None:
-        self.executor = executor
+        self.executor: Executor = executor
         self.engine = engine
         self.timeout = timeout
         self.retries = retries
-        self._owns = owns_executor
-        self.secrets = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
-        # A mode builds the cache file <cache_dir>/<name>.cache.yaml; the runner hands in its own.
-        if isinstance(cache, str) and check_mode(cache) != "off":
-            path = Path(cache_dir) / f"{slug(name)}.cache.yaml"
-            cache = LocateCache(path, check_mode(cache), secrets=self.secrets)
-        self.cache: LocateCache | None = cache if isinstance(cache, LocateCache) else None
         self.confirm = confirm
-        self._site: Any = None
-        self._stack = ExitStack()  # what a constructor started (a display, a program)
-        # The task runner hands in its own trace (and writes its report); API runs start one.
-        self._writer = writer
-        self._hands_in = writer is not None
-        if writer is not None:
-            self.trace = writer.trace
-        else:
-            self.trace = Trace(task=name, engine=engine.name)
-            if trace_dir is not None:
-                self._writer = TraceWriter(
-                    new_run_dir(Path(trace_dir), name), self.trace, secrets=self.secrets
-                )
-                self._writer.write()
+        self._owns = owns_executor
+        self._closed = False
+        self._stack = ExitStack()  # what a constructor started (a browser, a display, a program)
+        self.run = run or new_run(
+            engine, name=name, trace_dir=trace_dir, secrets=secrets, cache=cache,
+            cache_dir=cache_dir,
+        )  # fmt: skip
+        self.secrets = self.run.secrets
+        self.cache = self.run.cache
+        self.trace = self.run.trace
 
     # -- construction --------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        target: BrowserTarget | DesktopTarget,
+        engine: Engine,
+        *,
+        base_dir: Path | None = None,
+        headed: bool = False,
+        allowed_domains: list[str] | None = None,
+        browser: Any = None,
+        cdp: str | None = None,
+        display: str | None = None,
+        navigate: bool = True,
+        **options: Any,
+    ) -> Agent:
+        """Open a task file's kind of target (see :func:`agent.targets.open_target`) and
+        return an Agent that closes it; ``options`` go to the constructor."""
+        run = options.pop("run", None) or new_run(
+            engine, **{k: options.pop(k) for k in _RUN_OPTIONS if k in options}
+        )
+        stack = ExitStack()
+        try:
+            opened = stack.enter_context(
+                open_target(
+                    target, base_dir=base_dir, headed=headed, allowed_domains=allowed_domains,
+                    timeout_s=float(options.get("timeout", 15.0)), browser=browser, cdp=cdp,
+                    display=display, log_dir=run.run_dir, navigate=navigate,
+                )
+            )  # fmt: skip
+        except BaseException as exc:
+            stack.close()
+            run.finish(error=exc)
+            raise
+        agent = cls(opened.executor, engine, run=run, **options)
+        agent._stack = stack
+        agent.trace.target = opened.record
+        agent.run.save()
+        return agent
+
     @classmethod
     def browser(
         cls,
@@ -107,33 +153,21 @@ class Agent:
         lives. ``options`` go to the constructor (``trace_dir``, ``timeout``, ``retries``,
         ``name``).
         """
-        from actions.playwright import PlaywrightExecutor
-
-        site = None
-        if url and "://" not in url:
-            from agent.site import LocalSite
-
-            local = Path(url).expanduser().resolve()
-            if not local.is_file():
-                raise UsageError(f"Agent.browser: no such file {url!r} (and not a URL)")
-            site = LocalSite(local.parent).__enter__()
-            url = site.url_for(local.name)
-        built = _engine(engine, model, endpoint)
-        executor = PlaywrightExecutor.launch(
-            viewport=viewport,
-            device_scale_factor=device_scale_factor,
-            headless=headless,
-            allowed_domains=allowed_domains,
-            timeout_s=float(options.get("timeout", 15.0)),
-            cdp=cdp,
+        target = _validated(
+            BrowserTarget, "Agent.browser()",
+            {"url": url or BLANK, "device_scale_factor": device_scale_factor,
+             "viewport": {"width": viewport[0], "height": viewport[1]}, "headed": not headless},
+        )  # fmt: skip
+        built = engine_for(engine, model=model, endpoint=endpoint)
+        agent = cls.open(
+            target, built, allowed_domains=allowed_domains, cdp=cdp, navigate=False, **options
         )
-        agent = cls(executor, built, owns_executor=True, **options)
-        agent._site = site
-        if url:
+        start = agent.trace.target["start_url"]
+        if start != BLANK:  # the first step of the trace, with its screenshot
             try:
-                agent.goto(url)
-            except BaseException:
-                agent.close()
+                agent.goto(start)
+            except BaseException as exc:
+                agent.close(error=exc)
                 raise
         return agent
 
@@ -151,7 +185,8 @@ class Agent:
         nothing and closes nothing."""
         from actions.playwright import PlaywrightExecutor
 
-        return cls(PlaywrightExecutor(page), _engine(engine, model, endpoint), **options)
+        built = engine_for(engine, model=model, endpoint=endpoint)
+        return cls(PlaywrightExecutor(page), built, **options)
 
     @classmethod
     def desktop(
@@ -172,31 +207,12 @@ class Agent:
 
         ``options`` go to the constructor (``trace_dir``, ``timeout``, ``retries``, ``name``).
         """
-        from agent.runner import desktop_target
-        from agent.task import DesktopTarget
-
-        try:
-            target = DesktopTarget.model_validate(
-                {"launch": launch, "window": window, "display": display,
-                 "screen": {"width": screen[0], "height": screen[1]}}
-            )  # fmt: skip
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "desktop"
-            raise UsageError(f"Agent.desktop(): {where}: {first['msg']}") from None
-        built = _engine(engine, model, endpoint)
-        stack = ExitStack()
-        try:
-            executor, info = stack.enter_context(desktop_target(target))
-            agent = cls(executor, built, **options)
-        except BaseException:
-            stack.close()
-            raise
-        agent._stack = stack
-        agent.trace.target = {"desktop": target.model_dump(mode="json"), **info}
-        if agent._writer is not None:
-            agent._writer.write()
-        return agent
+        target = _validated(
+            DesktopTarget, "Agent.desktop()",
+            {"launch": launch, "window": window, "display": display,
+             "screen": {"width": screen[0], "height": screen[1]}},
+        )  # fmt: skip
+        return cls.open(target, engine_for(engine, model=model, endpoint=endpoint), **options)
 
     @property
     def page(self) -> Any:
@@ -206,7 +222,7 @@ class Agent:
     @property
     def trace_path(self) -> Path | None:
         """Where ``trace.json`` is written, if traces are kept."""
-        return self._writer.path if self._writer else None
+        return self.run.path
 
     # -- the one step implementation ------------------------------------------------------------
     def run_step(
@@ -226,7 +242,7 @@ class Agent:
         if record is None:
             record = StepRecord(index=len(self.trace.steps), verb=verb, target=describe(verb, args))
             self.trace.steps.append(record)
-        page = getattr(self.executor, "page", None)
+        page = self.executor.page
         shot, cause = execute_step(
             step, record, executor=self.executor, engine=self.engine, task_timeout=self.timeout,
             retries=self.retries, base_url=page.url if page is not None else "",
@@ -238,30 +254,31 @@ class Agent:
             for key in StepRecord.model_fields:
                 setattr(record, key, getattr(masked, key))
         if record.status == "passed" and verb == "extract":
-            self.trace.outputs[args.what] = record.output  # type: ignore[attr-defined]
-        if self._writer is not None:
-            if shot is not None:
-                self._writer.save_screenshot(record, shot)
-            self._writer.checkpoint(urgent=record.status != "passed")
+            self.trace.outputs[args.what] = record.output
+        self.run.step_done(record, shot)
         return record, cause
 
-    def _do(self, verb: str, args: dict[str, Any]) -> Any:
+    def do(self, verb: str, **args: Any) -> Any:
+        """Run any verb by its task-file name, with its task-file arguments (Python names
+        for ``in``, ``from`` and ``as``: ``in_``, ``from_``, ``as_``); returns its output.
+
+        Raises:
+            UsageError: An unknown verb or a wrong argument.
+            StepFailed: The step failed after its tries.
+        """
+        if verb not in STEP_MODELS:
+            raise UsageError(f"unknown verb {verb!r}; valid verbs: {', '.join(STEP_MODELS)}")
         try:
             step = STEP_MODELS[verb].model_validate(
                 {verb: {k: v for k, v in args.items() if v is not None}}
             )
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"][1:]) or verb
-            raise UsageError(f"{verb}(): {where}: {first['msg']}") from None
+            raise usage_error(exc, f"{verb}()", skip=1) from None
         record, cause = self.run_step(step)
         if record.status != "passed":
             self.trace.status = "failed"
-            shot = (
-                self._writer.run_dir / record.screenshot
-                if self._writer and record.screenshot
-                else None
-            )
+            run_dir = self.run.run_dir
+            shot = run_dir / record.screenshot if run_dir and record.screenshot else None
             raise StepFailed(
                 f"step {record.index + 1} ({verb} {record.target}) failed: {record.error}"
                 + (f"\n  screenshot: {shot}" if shot else "")
@@ -270,71 +287,7 @@ class Agent:
             )  # fmt: skip
         return record.output
 
-    # -- the verbs -------------------------------------------------------------------------------
-    def goto(self, url: str, *, timeout: float | None = None) -> None:
-        """Open a URL (relative URLs resolve against the current page)."""
-        self._do("goto", {"url": url, "timeout": timeout})
-
-    def click(self, target: str, *, timeout: float | None = None) -> None:
-        """Click the described element; the page, focus or content must change."""
-        self._do("click", {"target": target, "timeout": timeout})
-
-    def double_click(self, target: str, *, timeout: float | None = None) -> None:
-        """Double-click the described element."""
-        self._do("double_click", {"target": target, "timeout": timeout})
-
-    def right_click(self, target: str, *, timeout: float | None = None) -> None:
-        """Right-click the described element."""
-        self._do("right_click", {"target": target, "timeout": timeout})
-
-    def hover(self, target: str, *, timeout: float | None = None) -> None:
-        """Move the mouse over the described element."""
-        self._do("hover", {"target": target, "timeout": timeout})
-
-    def type(
-        self, text: str, *, into: str | None = None, clear: bool = True, submit: bool = False,
-        timeout: float | None = None,
-    ) -> None:  # fmt: skip
-        """Type text into the described field (or where focus is); it must hold the text."""
-        self._do(
-            "type",
-            {"text": text, "into": into, "clear": clear, "submit": submit, "timeout": timeout},
-        )
-
-    def press(self, keys: str, *, timeout: float | None = None) -> None:
-        """Press a key or a chord such as ``Control+A``."""
-        self._do("press", {"keys": keys, "timeout": timeout})
-
-    def scroll(
-        self, direction: str = "down", *, amount: float = 1.0, within: str | None = None,
-        timeout: float | None = None,
-    ) -> None:  # fmt: skip
-        """Scroll the page, or inside the described element, by ``amount`` screens."""
-        self._do(
-            "scroll",
-            {"direction": direction, "amount": amount, "within": within, "timeout": timeout},
-        )
-
-    def select(self, option: str, *, in_: str, timeout: float | None = None) -> None:
-        """Choose ``option`` in the described select box (``in`` in task files)."""
-        self._do("select", {"option": option, "in": in_, "timeout": timeout})
-
-    def drag(self, from_: str, *, to: str, timeout: float | None = None) -> None:
-        """Drag one described element onto another (``from`` in task files)."""
-        self._do("drag", {"from": from_, "to": to, "timeout": timeout})
-
-    def wait(self, seconds: float) -> None:
-        """Pause."""
-        self._do("wait", {"seconds": seconds})
-
-    def wait_for(self, target: str, *, timeout: float | None = None) -> None:
-        """Wait until the described element is there."""
-        self._do("wait_for", {"target": target, "timeout": timeout})
-
-    def expect(self, text: str, *, timeout: float | None = None) -> None:
-        """The text (or a described element) must be visible; retried until the timeout (5 s)."""
-        self._do("expect", {"text": text, "timeout": timeout})
-
+    # -- the verbs (the rest are in VerbMethods) ---------------------------------------------
     @overload
     def extract(self, what: str, *, timeout: float | None = None) -> str: ...
     @overload
@@ -348,7 +301,7 @@ class Agent:
         Raises:
             StepFailed: Nothing matches, or the text is not a value of that type.
         """
-        text = self._do("extract", {"what": what, "timeout": timeout})
+        text = self.do("extract", what=what, timeout=timeout)
         if as_type is str:
             return text
         try:
@@ -364,20 +317,12 @@ class Agent:
             kind = getattr(as_type, "__name__", str(as_type))
             record = self.trace.steps[-1]
             record.status, record.error = "failed", f"not a {kind}: {exc}"
-            if self._writer:
-                self._writer.write()
+            self.run.save()
             raise StepFailed(
                 f"extract({what!r}) read {text!r}, which is not a {kind}: "
                 f"{str(exc).splitlines()[0]}",
                 step=record, screenshot=None, trace=self.trace_path, cause=exc,
             ) from None  # fmt: skip
-
-    def act(self, goal: str, *, max_steps: int = 15, timeout: float | None = None) -> str | None:
-        """A goal for the vision-language model, planned step by step; returns its answer."""
-        result: str | None = self._do(
-            "goal", {"goal": goal, "max_steps": max_steps, "timeout": timeout or 600}
-        )
-        return result
 
     def locate(self, description: str) -> Element:
         """The described element on the current screen (no action).
@@ -396,26 +341,20 @@ class Agent:
         return self.engine.elements(self.executor.capture(), page=self.page)
 
     # -- lifetime -------------------------------------------------------------------------------
-    def close(self, status: str | None = None) -> None:
-        """Finish the trace and close what this Agent launched."""
-        from datetime import datetime
-
-        if self.trace.status == "running":
-            self.trace.status = status or "passed"  # type: ignore[assignment]
-        self.trace.ended = datetime.now().isoformat(timespec="seconds")
-        self.trace.blocked_requests = list(getattr(self.executor, "blocked", []))
-        if self._writer is not None:
-            self._writer.write()
-            if self._writer.trace is self.trace and not self._hands_in:
-                try_write_report(self._writer.run_dir)
-        if self.cache is not None and not self._hands_in:
-            self.cache.save()
-        if self._owns:
-            self.executor.close()
-        if self._site is not None:
-            self._site.close()
-            self._site = None
-        self._stack.close()
+    def close(self, status: RunStatus | None = None, *, error: BaseException | None = None) -> None:
+        """Finish the run (its trace, report and cache: :meth:`agent.run.Run.finish`) and
+        close what this Agent opened (once: later calls do nothing)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if isinstance(self.executor, BlocksRequests):
+                self.trace.blocked_requests = list(self.executor.blocked)
+            self.run.finish(status, error=error)
+        finally:
+            if self._owns:
+                self.executor.close()
+            self._stack.close()
 
     def __enter__(self) -> Agent:
         return self
@@ -426,23 +365,39 @@ class Agent:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if kind is KeyboardInterrupt:
-            self.close("interrupted")
-        elif kind is not None and self.trace.status == "running":
-            self.close("error" if not isinstance(exc, StepFailed) else "failed")
-        else:
-            self.close()
+        self.close(error=exc)
 
 
-def _engine(engine: str | Engine, model: str | None, endpoint: str | None) -> Engine:
-    if not isinstance(engine, str):
-        return engine
-    from agent.engines import EngineSettings, make_engine
+_RUN_OPTIONS = ("name", "trace_dir", "secrets", "cache", "cache_dir")
+"""The constructor's options that shape the run (see :func:`new_run`)."""
 
-    settings = EngineSettings.resolve({"engine": engine, "model": model, "endpoint": endpoint})
-    built = make_engine(settings=settings)
-    vlm = getattr(built, "vlm", None) or built
-    load = getattr(vlm, "load", None)
-    if load is not None:
-        load()
-    return built
+
+def new_run(
+    engine: Engine,
+    *,
+    name: str = "api run",
+    trace_dir: str | Path | None = "runs",
+    secrets: Mapping[str, str] | Secrets | None = None,
+    cache: str | LocateCache | None = None,
+    cache_dir: str | Path = "gui-agent-cache",
+) -> Run:
+    """The run an API Agent records into: its trace in ``trace_dir/<name>-<date>`` and, with
+    a cache mode, the cache file ``<cache_dir>/<name>.cache.yaml``."""
+    known = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
+    if isinstance(cache, str):
+        mode = check_mode(cache)
+        cache = None
+        if mode != "off":
+            cache = LocateCache(Path(cache_dir) / f"{slug(name)}.cache.yaml", mode, secrets=known)
+    out = Path(trace_dir) if trace_dir is not None else None
+    return Run(Trace(task=name, engine=engine.name), out=out, secrets=known, cache=cache)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(model: builtins.type[M], what: str, data: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise usage_error(exc, what) from None

@@ -29,7 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import UsageError
 from agent.secrets import Secrets
+from perception.aria import find_one
 from perception.elements import Box, Element
+from perception.fingerprints import looks_the_same, same_screen, screen_hash, thumbnail
 from perception.matching import normalize
 from perception.screen import Screenshot
 
@@ -39,13 +41,6 @@ CacheMode = Literal["read-write", "read-only", "write-only", "off"]
 CACHE_MODES: tuple[str, ...] = get_args(CacheMode)
 CacheStatus = Literal["hit", "miss", "live"]
 """Per step: replayed from the cache, an entry that failed validation, or no entry."""
-
-THUMB = 12
-"""Thumbnails are THUMB x THUMB grey levels."""
-THUMB_TOLERANCE = 10.0
-"""Mean grey-level difference under which a thumbnail still matches."""
-SCREEN_TOLERANCE = 24
-"""Bits (of 256) by which a desktop's perceptual hash may differ and still be the same screen."""
 
 
 class CacheEntry(BaseModel):
@@ -194,10 +189,11 @@ class LocateCache:
         if entry.name is not None and page is not None:
             # The handle is the proof: exactly one element with that role and name. The rest
             # of the page may change (a counter, a clock) without spoiling the entry.
-            return _resolve_dom(entry, shot, page)
+            found = find_one(page, entry.role, entry.name, scale=shot.scale)
+            return found.model_copy(update={"engine": entry.engine}) if found else None
         if entry.screen is not None and not same_screen(entry.screen, screen_hash(shot)):
             return None  # a desktop that looks different as a whole
-        box = Box(x0=entry.box[0], y0=entry.box[1], x1=entry.box[2], y1=entry.box[3])
+        box = Box.from_list(entry.box)
         if entry.thumb is None or not looks_the_same(shot, box, entry.thumb):
             return None
         return Element(
@@ -223,8 +219,7 @@ class LocateCache:
             role=element.role,
             name=element.text if dom else None,
             text=element.text,
-            box=[round(v, 1) for v in (element.box.x0, element.box.y0, element.box.x1,
-                                       element.box.y1)],
+            box=element.box.as_list(),
             thumb=None if dom else thumbnail(shot, element.box),
         )  # fmt: skip
         return CacheEntry.model_validate(self.secrets.mask(entry.model_dump()))
@@ -288,33 +283,6 @@ def _flow_numbers(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
 _Dumper.add_representer(list, _flow_numbers)
 
 
-# -- goals ---------------------------------------------------------------------------------------
-PLAN_EVIDENCE = 24
-"""The box around an action's point whose pixels must match before the action is replayed."""
-
-
-def evidence(
-    shot: Screenshot, point: tuple[float, float] | None
-) -> tuple[list[float] | None, str | None]:
-    """The box around a point and its thumbnail (None, None for actions without a point)."""
-    if point is None:
-        return None, None
-    width, height = shot.size
-    half = PLAN_EVIDENCE / 2
-    x0, y0 = max(0.0, point[0] - half), max(0.0, point[1] - half)
-    box = Box(x0=x0, y0=y0, x1=min(float(width), x0 + PLAN_EVIDENCE),
-              y1=min(float(height), y0 + PLAN_EVIDENCE))  # fmt: skip
-    return [round(v, 1) for v in (box.x0, box.y0, box.x1, box.y1)], thumbnail(shot, box)
-
-
-def still_there(planned: PlannedAction, shot: Screenshot) -> bool:
-    """Whether the screen still looks, where the action acts, as it did when it was recorded."""
-    if planned.box is None or planned.thumb is None:
-        return True  # a key press or a wait: nothing to look at
-    box = Box(x0=planned.box[0], y0=planned.box[1], x1=planned.box[2], y1=planned.box[3])
-    return looks_the_same(shot, box, planned.thumb)
-
-
 def _key(step: str, place: str) -> str:
     return f"{normalize(step)} @ {place}"
 
@@ -328,65 +296,3 @@ def where(shot: Screenshot, page: Any) -> str:
             netloc = parts.hostname  # a local site is served on a new port every run
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
     return shot.source
-
-
-def screen_hash(shot: Screenshot) -> str:
-    """A perceptual hash of a whole capture (256 bits: a 16x16 grey image against its mean).
-
-    Only desktops use it: in a browser the element's own check (its role and name, or its
-    pixels) decides, and text changing elsewhere on the page does not matter.
-    """
-    small = shot.image.convert("L").resize((16, 16))
-    pixels = list(small.tobytes())
-    mean = sum(pixels) / len(pixels)
-    bits = "".join("1" if p > mean else "0" for p in pixels)
-    return "ahash:" + f"{int(bits, 2):064x}"
-
-
-def same_screen(stored: str, current: str) -> bool:
-    """Whether two perceptual hashes differ by at most SCREEN_TOLERANCE bits."""
-    distance = bin(int(stored.removeprefix("ahash:"), 16) ^ int(current.removeprefix("ahash:"), 16))
-    return distance.count("1") <= SCREEN_TOLERANCE
-
-
-def looks_the_same(shot: Screenshot, box: Box, thumb: str) -> bool:
-    """Whether the box, on this capture, still looks like ``thumb`` (and lies on it)."""
-    if not box.inside(*shot.size):
-        return False
-    return _thumb_distance(thumb, thumbnail(shot, box)) <= THUMB_TOLERANCE
-
-
-def thumbnail(shot: Screenshot, box: Box) -> str:
-    """The box's pixels as a THUMB x THUMB grey thumbnail, hex-encoded."""
-    crop = shot.image.crop((int(box.x0), int(box.y0), int(box.x1), int(box.y1)))
-    return crop.convert("L").resize((THUMB, THUMB)).tobytes().hex()
-
-
-def _thumb_distance(a: str, b: str) -> float:
-    left, right = bytes.fromhex(a), bytes.fromhex(b)
-    if len(left) != len(right):
-        return float("inf")
-    return sum(abs(x - y) for x, y in zip(left, right, strict=True)) / len(left)
-
-
-def _resolve_dom(entry: CacheEntry, shot: Screenshot, page: Any) -> Element | None:
-    """The one element of the current tree with the entry's role and name, with a fresh ref."""
-    from perception.aria import parse_snapshot
-
-    nodes = [
-        n
-        for n in parse_snapshot(page.aria_snapshot(mode="ai", boxes=True))
-        if n.role == entry.role and n.label == entry.name and n.box is not None and n.ref
-    ]
-    if len(nodes) != 1:
-        return None
-    node = nodes[0]
-    assert node.box is not None
-    return Element(
-        box=Box.from_xywh(*node.box).scaled(shot.scale),
-        text=node.label,
-        role=node.role,
-        confidence=1.0,
-        engine=entry.engine,
-        handle=f"aria-ref={node.ref}",
-    )

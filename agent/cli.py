@@ -177,25 +177,13 @@ def _cli_settings(args: Any) -> dict[str, Any]:
 
 def _engine_for(layers: list[dict[str, Any]], cache: dict[str, Any], console: Console) -> Any:
     """Build (once per settings) and load the engine, showing progress while a model loads."""
-    from pydantic import ValidationError
+    from agent.engines import EngineSettings, load_engine, make_engine
 
-    from agent.engines import EngineSettings, make_engine
-
-    try:
-        settings = EngineSettings.resolve(*layers)
-    except ValidationError as exc:
-        raise UserError(
-            f"engine options: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}"
-        ) from None
+    settings = EngineSettings.resolve(*layers)
     key = settings.model_dump_json()
     if key not in cache:
-        engine = make_engine(settings=settings)
-        model = getattr(engine, "vlm", None) or engine
-        load = getattr(model, "load", None)
-        if load is not None:
-            with console.status(f"loading {settings.model} (a minute or more on a CPU)"):
-                load()
-        cache[key] = engine
+        status = console.status(f"loading {settings.model} (a minute or more on a CPU)")
+        cache[key] = load_engine(make_engine(settings=settings), status=status)
     return cache[key]
 
 

@@ -1,14 +1,18 @@
-"""Choosing and building an engine from settings (CLI flags, task file, environment)."""
+"""Choosing, building and loading an engine from settings (CLI flags, task file, environment).
+
+The one engine loader: the CLI, the Python API and ``agent serve`` all build engines here.
+"""
 
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.errors import UsageError
-from perception.engine import Engine
+from agent.errors import UsageError, usage_error
+from perception.engine import Engine, Loads, WrapsModel
 
 EngineName = Literal["auto", "offline", "qwen3vl", "openai"]
 IMAGE_BUDGETS = {"small": 256 * 32 * 32, "medium": 512 * 32 * 32, "large": 1024 * 32 * 32}
@@ -54,7 +58,11 @@ class EngineSettings(BaseModel):
 
     @classmethod
     def resolve(cls, *layers: dict[str, Any]) -> EngineSettings:
-        """Merge layers, earliest first winning (CLI, then task file), over the environment."""
+        """Merge layers, earliest first winning (CLI, then task file), over the environment.
+
+        Raises:
+            UsageError: A setting is not valid (it names the setting).
+        """
         merged: dict[str, Any] = {}
         env: dict[str, Any] = {
             "engine": os.environ.get("GUI_AGENT_ENGINE"),
@@ -65,7 +73,10 @@ class EngineSettings(BaseModel):
             for key, value in layer.items():
                 if value is not None and key not in merged:
                     merged[key] = value
-        return cls.model_validate(merged)
+        try:
+            return cls.model_validate(merged)
+        except ValidationError as exc:
+            raise usage_error(exc, "engine options") from None
 
 
 def make_engine(
@@ -130,3 +141,23 @@ def _vlm(kind: str, settings: EngineSettings) -> Engine:
         quantize=settings.quantize,
         zoom=settings.zoom,
     )
+
+
+def load_engine(engine: Engine, *, status: AbstractContextManager[Any] | None = None) -> Engine:
+    """Load the engine's model now (a model engine's weights, or the one ``auto`` wraps), so
+    that the first step does not pay for it; ``status`` (a spinner) is entered meanwhile."""
+    model = engine.vlm if isinstance(engine, WrapsModel) else engine
+    if isinstance(model, Loads):
+        with status or nullcontext():
+            model.load()
+    return engine
+
+
+def engine_for(
+    engine: str | Engine, *, model: str | None = None, endpoint: str | None = None
+) -> Engine:
+    """An engine given by name (built from the settings and loaded) or as is."""
+    if not isinstance(engine, str):
+        return engine
+    settings = EngineSettings.resolve({"engine": engine, "model": model, "endpoint": endpoint})
+    return load_engine(make_engine(settings=settings))

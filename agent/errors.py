@@ -11,9 +11,12 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     │   ├── BrowserNotFound        no Chromium to launch
     │   ├── DisplayUnavailable     no X display, no X authority, no tkinter, no Xvfb
     │   ├── TargetClosed           the browser or desktop program went away mid-run
-    │   └── MissingDependency      an optional package (an extra) is not installed
+    │   ├── MissingDependency      an optional package (an extra) is not installed
+    │   └── EndpointError          a model server cannot be reached or refuses (after retries)
     ├── ModelError                 the engine could not answer (recorded on the step, retried)
-    │   └── ElementNotFound        nothing on the screen matches the description
+    │   ├── ElementNotFound        nothing on the screen matches the description
+    │   ├── ModelOutputError       the model's text holds no usable answer (kept as ``raw``)
+    │   └── CoordinateError        the model's coordinates are off the grid or not numbers
     ├── ActionError                an action ran but did not do what it promised (retried)
     │   ├── OccludedTarget         something else is on top of the click point
     │   └── VerificationFailed     the screen did not change the way the step promised
@@ -23,12 +26,16 @@ Every error the library raises on purpose derives from :class:`AgentError`::
                                    step, its screenshot and the trace, and the cause
 
 Model and action errors are the ones the loop retries; anything else is a bug or a user error
-and stops the run at once.
+and stops the run at once. Every class here is exported by ``agent`` (a test keeps the tree,
+this module and ``agent.__all__`` the same).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class AgentError(Exception):
@@ -61,6 +68,16 @@ class UsageError(UserError):
     """A command-line argument or API argument is wrong."""
 
 
+def usage_error(exc: ValidationError, what: str, *, skip: int = 0) -> UsageError:
+    """A UsageError for a pydantic error: ``what: field.path: message`` (the first problem).
+
+    ``skip`` drops leading parts of the field path (a step's verb, which ``what`` names).
+    """
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"][skip:])
+    return UsageError(f"{what}: {where}: {first['msg']}" if where else f"{what}: {first['msg']}")
+
+
 class EnvironmentError_(AgentError):  # noqa: N801 - the builtin name is taken
     """Something this machine lacks (a browser, a display, an optional package)."""
 
@@ -81,12 +98,29 @@ class MissingDependency(EnvironmentError_):
     """An optional dependency is not installed; the message names the pip extra."""
 
 
+class EndpointError(EnvironmentError_):
+    """The model server could not be reached, or refused the request (after the retries)."""
+
+
 class ModelError(AgentError):
     """The engine failed to produce a usable answer for this step."""
 
 
 class ElementNotFound(ModelError):
     """Nothing on the screen matches the description well enough."""
+
+
+class ModelOutputError(ModelError):
+    """The model's text holds no usable answer; ``raw`` keeps it for the trace."""
+
+    def __init__(self, message: str, raw: str) -> None:
+        self.raw = raw
+        shown = raw if len(raw) <= 300 else raw[:300] + "..."
+        super().__init__(f"{message}; the model said: {shown!r}")
+
+
+class CoordinateError(ModelError):
+    """The model gave coordinates off the grid (or not numbers): nothing is clicked."""
 
 
 class EngineCannotPlan(UserError):

@@ -3,7 +3,7 @@
 When a task runs with a model engine (one that has ``locate_many``) and a step is followed by
 more steps that act on described targets, the first of them asks the model for all their boxes
 in one generation. Each later step takes its box only while it is on the same page or window
-and the pixels in the box still look as they did (a thumbnail, as in :mod:`agent.cache`);
+and the pixels in the box still look as they did (a thumbnail: :mod:`perception.fingerprints`);
 otherwise it asks on its own. Text appearing elsewhere (a message, a log) does not spoil the
 boxes; a target that moved or changed does.
 """
@@ -12,34 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.cache import looks_the_same, thumbnail, where
-from agent.task import step_args
+from agent.cache import where
 from perception.elements import Element
+from perception.fingerprints import looks_the_same, thumbnail
 from perception.screen import Screenshot
-
-MAX_TARGETS = 6
-"""At most this many targets per call (a longer answer costs more than it saves)."""
-
-
-def upcoming_targets(steps: list[Any], start: int) -> list[str]:
-    """The described targets of the steps from ``start`` on, while they act on targets."""
-    targets: list[str] = []
-    for step in steps[start:]:
-        verb, args = step_args(step)
-        match verb:
-            case "click" | "double_click" | "right_click" | "hover":
-                targets.append(args.target)  # type: ignore[attr-defined]
-            case "type" if args.into:  # type: ignore[attr-defined]
-                targets.append(args.into)  # type: ignore[attr-defined]
-            case "select":
-                targets.append(args.in_)  # type: ignore[attr-defined]
-            case "drag":
-                targets += [args.from_, args.to]  # type: ignore[attr-defined]
-            case _:
-                break
-        if len(targets) >= MAX_TARGETS:
-            break
-    return list(dict.fromkeys(targets))[:MAX_TARGETS]
 
 
 class Prefetch:

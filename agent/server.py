@@ -31,6 +31,7 @@ try:  # FastAPI resolves the handlers' annotations from this module's names
 except ImportError:  # pragma: no cover - the 'server' extra is missing; create_app says so
     FastAPI = None  # type: ignore[assignment,misc]
 
+from agent.engines import load_engine
 from agent.errors import AgentError, MissingDependency
 from perception.elements import Element
 from perception.engine import Engine
@@ -78,11 +79,8 @@ class EngineHolder:
         threading.Thread(target=self._load, daemon=True).start()
 
     def _load(self) -> None:
-        model = getattr(self.engine, "vlm", None) or self.engine
         try:
-            load = getattr(model, "load", None)
-            if load is not None:
-                load()
+            load_engine(self.engine)
             self.state = "ready"
         except Exception as exc:  # noqa: BLE001 - reported by /healthz and every call
             log.exception("the engine failed to load")
@@ -90,16 +88,12 @@ class EngineHolder:
 
 
 def element_json(element: Element) -> dict[str, Any]:
-    """The API's shape of an element."""
-    x, y = element.point
-    return {
-        "box": element.box.as_list(),
-        "point": [round(x, 1), round(y, 1)],
-        "label": element.text,
-        "type": element.role,
-        "purpose": element.purpose or "",
-        "confidence": round(element.confidence, 3),
-    }
+    """The API's shape of an element: :meth:`Element.summary`, as traces and ``agent locate``
+    show it (no handle: an uploaded image has none)."""
+    found = element.summary()
+    found.pop("handle", None)
+    found.setdefault("purpose", "")
+    return found
 
 
 def decode_image(data: str) -> Screenshot:

@@ -10,129 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
+from agent.step.args import Args
+from agent.step.args import Strict as _Strict
+from agent.step.verbs import VERBS
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class _Args(_Strict):
-    timeout: float | None = Field(
-        default=None,
-        gt=0,
-        le=3600,
-        description="Seconds this step may take (overrides the task's).",
-    )
-    confirm: bool = Field(
-        default=False,
-        description="Ask a person before this step acts (in a terminal); a run without one "
-        "fails the step unless started with --yes.",
-    )
+MAX_TARGETS = 6
+"""At most this many targets are grounded in one call (a longer answer costs more than it
+saves)."""
 
 
-class TargetArgs(_Args):
-    """A described element: ``Sign in``, ``the Username field``, ``"Remember me" checkbox``."""
-
-    target: str = Field(min_length=1, max_length=2000, description="What to act on, in words.")
-
-
-class TypeArgs(_Args):
-    """Type text, into a described field (or where focus is)."""
-
-    text: str = Field(max_length=100_000, description="The text to type.")
-    into: str | None = Field(default=None, min_length=1, description="The field, in words.")
-    clear: bool = Field(default=True, description="Empty the field first.")
-    submit: bool = Field(default=False, description="Press Enter afterwards.")
-
-
-class PressArgs(_Args):
-    """Press a key or a chord."""
-
-    keys: str = Field(min_length=1, max_length=100, description="Enter, Tab, Control+A, ...")
-
-
-class ScrollArgs(_Args):
-    """Scroll the page, or inside a described element."""
-
-    direction: Literal["down", "up", "left", "right"] = "down"
-    amount: float = Field(default=1.0, gt=0, le=100, description="How far, in screens.")
-    within: str | None = Field(default=None, min_length=1, description="A scrollable element.")
-
-
-class SelectArgs(_Args):
-    """Choose an option in a select box."""
-
-    option: str = Field(min_length=1, description="The option's label (or value).")
-    in_: str = Field(alias="in", min_length=1, description="The select box, in words.")
-
-
-class DragArgs(_Args):
-    """Drag one described element onto another."""
-
-    from_: str = Field(alias="from", min_length=1, description="What to drag.")
-    to: str = Field(min_length=1, description="Where to drop it.")
-
-
-class GotoArgs(_Args):
-    """Open a URL (or a path relative to the task file)."""
-
-    url: str = Field(min_length=1, max_length=10_000)
-
-
-class WaitArgs(_Args):
-    """Pause."""
-
-    seconds: float = Field(ge=0, le=3600)
-
-
-class WaitForArgs(_Args):
-    """Wait until a described element is on the page."""
-
-    target: str = Field(min_length=1, max_length=2000)
-
-
-class ExpectArgs(_Args):
-    """Text (or a described element) that must be visible; retried until the timeout."""
-
-    text: str = Field(min_length=1, max_length=2000)
-
-
-class ExtractArgs(_Args):
-    """Read the text of a described element."""
-
-    what: str = Field(min_length=1, max_length=2000, description="The element to read.")
-    as_: Literal["text", "int", "float", "bool"] = Field(
-        default="text", alias="as", description="The type to convert the text to."
-    )
-
-
-class GoalArgs(_Args):
-    """Free text for a vision-language model to carry out step by step."""
-
-    goal: str = Field(min_length=1, max_length=10_000)
-    max_steps: int = Field(default=15, ge=1, le=200, description="Actions at most.")
-
-
-# verb -> (arguments model, the field a plain string fills)
-VERBS: dict[str, tuple[type[_Args], str | None]] = {
-    "goto": (GotoArgs, "url"),
-    "click": (TargetArgs, "target"),
-    "double_click": (TargetArgs, "target"),
-    "right_click": (TargetArgs, "target"),
-    "hover": (TargetArgs, "target"),
-    "type": (TypeArgs, "text"),
-    "press": (PressArgs, "keys"),
-    "scroll": (ScrollArgs, "direction"),
-    "select": (SelectArgs, None),
-    "drag": (DragArgs, None),
-    "wait": (WaitArgs, "seconds"),
-    "wait_for": (WaitForArgs, "target"),
-    "expect": (ExpectArgs, "text"),
-    "extract": (ExtractArgs, "what"),
-    "goal": (GoalArgs, "goal"),
-}
-
-
-def _step_model(verb: str, args: type[_Args], shorthand: str | None) -> type[BaseModel]:
+def _step_model(verb: str, args: type[Args], shorthand: str | None) -> type[BaseModel]:
     """Build ``class ClickStep(BaseModel): click: TargetArgs`` with its string shorthand."""
     wants_text = shorthand is not None and args.model_fields[shorthand].annotation in (str, "str")
 
@@ -154,7 +41,7 @@ def _step_model(verb: str, args: type[_Args], shorthand: str | None) -> type[Bas
 
 
 STEP_MODELS: dict[str, type[BaseModel]] = {
-    verb: _step_model(verb, args, shorthand) for verb, (args, shorthand) in VERBS.items()
+    name: _step_model(name, entry.args, entry.shorthand) for name, entry in VERBS.items()
 }
 
 
@@ -183,37 +70,27 @@ else:
 """One step of a task file: a one-key mapping from a verb to its arguments."""
 
 
-def describe(verb: str, args: _Args) -> str:
+def describe(verb: str, args: Args) -> str:
     """The step's target as one line for the trace and the console."""
-    match args:
-        case TargetArgs() | WaitForArgs():
-            return args.target
-        case TypeArgs():
-            return f"{args.text!r} into {args.into}" if args.into else repr(args.text)
-        case SelectArgs():
-            return f"{args.option!r} in {args.in_}"
-        case DragArgs():
-            return f"{args.from_} -> {args.to}"
-        case ScrollArgs():
-            return f"{args.direction} x{args.amount:g}" + (
-                f" in {args.within}" if args.within else ""
-            )
-        case ExpectArgs():
-            return args.text
-        case ExtractArgs():
-            return args.what
-        case GotoArgs():
-            return args.url
-        case PressArgs():
-            return args.keys
-        case WaitArgs():
-            return f"{args.seconds:g} s"
-        case GoalArgs():
-            return args.goal
-    return ""
+    return VERBS[verb].describe(args)
 
 
-def step_args(step: BaseModel) -> tuple[str, _Args]:
+def upcoming_targets(steps: list[Any], start: int) -> list[str]:
+    """The described targets of the steps from ``start`` on, while they act on targets: what
+    one model call grounds for this step and the next ones (:mod:`agent.prefetch`)."""
+    targets: list[str] = []
+    for step in steps[start:]:
+        verb, args = step_args(step)
+        found = VERBS[verb].targets(args)
+        if not found:
+            break
+        targets += found
+        if len(targets) >= MAX_TARGETS:
+            break
+    return list(dict.fromkeys(targets))[:MAX_TARGETS]
+
+
+def step_args(step: BaseModel) -> tuple[str, Any]:
     """``(verb, arguments)`` of a validated step."""
     verb = verb_of(step)
     assert verb is not None
@@ -299,7 +176,8 @@ class Task(_Strict):
 def task_json_schema() -> dict[str, Any]:
     """The JSON Schema of task files, with each verb's plain-string shorthand allowed."""
     schema = Task.model_json_schema()
-    for verb, (_, shorthand) in VERBS.items():
+    for verb, entry in VERBS.items():
+        shorthand = entry.shorthand
         step = schema["$defs"].get(STEP_MODELS[verb].__name__)
         if step is None or shorthand is None:
             continue

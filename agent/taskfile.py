@@ -302,7 +302,7 @@ def _fields_at(path: Path_) -> list[str]:
     """The valid field names of the model at ``path`` (for 'valid fields: ...' hints)."""
     model: type[BaseModel] | None = Task
     if len(path) >= 3 and path[0] == "steps":
-        model = VERBS[str(path[2])][0] if str(path[2]) in VERBS else None
+        model = VERBS[str(path[2])].args if str(path[2]) in VERBS else None
         path = path[3:]
     elif not path:
         path = ()

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from perception.elements import Box, Element
+
 _KEY = re.compile(
     r'^(?P<role>[A-Za-z][\w-]*)(?: (?P<name>"(?:[^"\\]|\\.)*"))?(?P<attrs>(?: \[[^\]]*\])*)$'
 )
@@ -155,4 +157,26 @@ def _node(key: str, depth: int) -> AriaNode | None:
         box=box,
         attrs=attrs,
         depth=depth,
+    )
+
+
+def find_one(page: Any, role: str | None, name: str, *, scale: float) -> Element | None:
+    """The one element of the page's current tree with this role and name, with a fresh
+    handle; None when there is none, or more than one (then which is meant is unknown)."""
+    nodes = [
+        n
+        for n in parse_snapshot(page.aria_snapshot(mode="ai", boxes=True))
+        if n.role == role and n.label == name and n.box is not None and n.ref
+    ]
+    if len(nodes) != 1:
+        return None
+    node = nodes[0]
+    assert node.box is not None
+    return Element(
+        box=Box.from_xywh(*node.box).scaled(scale),
+        text=node.label,
+        role=node.role,
+        confidence=1.0,
+        engine="offline/dom",
+        handle=f"aria-ref={node.ref}",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from perception.elements import Element
-from perception.engine import Engine, Located, Plan
+from perception.engine import Engine, KeepsRawOutput, Located, Plan
 from perception.matching import Intent
 from perception.offline import OfflineEngine
 from perception.screen import Screenshot
@@ -43,7 +43,7 @@ class AutoEngine:
         self.last_raw: str | None = None
 
     def _from_vlm(self) -> None:
-        self.last_raw = getattr(self.vlm, "last_raw", None)
+        self.last_raw = self.vlm.last_raw if isinstance(self.vlm, KeepsRawOutput) else None
 
     def locate(
         self,

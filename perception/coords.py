@@ -10,15 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from agent.errors import ModelError
+from agent.errors import CoordinateError
 from perception.elements import Box
 
 GRID = 1000.0
 """The default divisor: a grid value v maps to v / GRID * size pixels."""
-
-
-class CoordinateError(ModelError):
-    """The model gave coordinates off the grid (or not numbers): nothing is clicked."""
 
 
 def _checked(values: Sequence[object], count: int, divisor: float) -> list[float]:

@@ -20,6 +20,12 @@ class Box(BaseModel):
         """Build a box from its top-left corner and size."""
         return cls(x0=x, y0=y, x1=x + w, y1=y + h)
 
+    @classmethod
+    def from_list(cls, corners: list[float]) -> Box:
+        """Build a box from ``[x0, y0, x1, y1]`` (as :meth:`as_list` writes it)."""
+        x0, y0, x1, y1 = corners
+        return cls(x0=x0, y0=y0, x1=x1, y1=y1)
+
     @property
     def width(self) -> float:
         """Width in pixels."""

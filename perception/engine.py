@@ -97,3 +97,36 @@ class Engine(Protocol):
             EngineCannotPlan: The engine has no model to plan with.
         """
         ...
+
+
+# Optional abilities, declared so that callers ask with isinstance instead of guessing.
+@runtime_checkable
+class LocatesMany(Protocol):
+    """Can ground several descriptions in one call (model engines)."""
+
+    def locate_many(self, screenshot: Screenshot, descriptions: list[str]) -> dict[str, Located]:
+        """Each description's answer, from one look at the screen."""
+        ...
+
+
+@runtime_checkable
+class KeepsRawOutput(Protocol):
+    """Keeps its latest raw answer (a model's text) for the trace."""
+
+    last_raw: str | None
+
+
+@runtime_checkable
+class Loads(Protocol):
+    """Has something slow to load (model weights) before its first answer."""
+
+    def load(self) -> None:
+        """Load now (idempotent); otherwise the first call loads."""
+        ...
+
+
+@runtime_checkable
+class WrapsModel(Protocol):
+    """Combines the offline engine with a model engine (``auto``)."""
+
+    vlm: Engine | None

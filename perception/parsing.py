@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions.schema import Click, Drag, Hover, Point, Press, Scroll, TypeText, Wait
-from agent.errors import ModelError
-from perception.coords import GRID, CoordinateError, box_to_pixels, point_to_pixels
+from agent.errors import CoordinateError, ModelOutputError
+from perception.coords import GRID, box_to_pixels, point_to_pixels
 from perception.elements import Box, Element
 from perception.engine import Plan
 
@@ -24,15 +24,6 @@ _TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _MAX_TEXT = 20_000
 """Answers are read up to here: a real one (at most ~1,000 tokens) is a few thousand characters."""
 _MAX_FAILED_DECODES = 64
-
-
-class ModelOutputError(ModelError):
-    """The model's text holds no usable answer; ``raw`` keeps it for the trace."""
-
-    def __init__(self, message: str, raw: str) -> None:
-        self.raw = raw
-        shown = raw if len(raw) <= 300 else raw[:300] + "..."
-        super().__init__(f"{message}; the model said: {shown!r}")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 
 from actions.retry import http_retrying
-from agent.errors import EnvironmentError_, ModelError
+from agent.errors import EndpointError, ModelError
 from perception.coords import GRID
 from perception.vlm import Message, VlmEngine, image_budget
 
@@ -26,10 +26,6 @@ if TYPE_CHECKING:
     from PIL import Image
 
 log = logging.getLogger(__name__)
-
-
-class EndpointError(EnvironmentError_):
-    """The server could not be reached, or refused the request (after the retries)."""
 
 
 class _Transient(Exception):

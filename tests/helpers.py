@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from agent.runner import execute_step
+from agent.step.execute import execute_step
 from agent.task import Task, describe, step_args
 from agent.trace import StepRecord
 from perception.engine import Located

@@ -8,7 +8,8 @@ import math
 import pytest
 
 from actions.schema import Click, Drag, Hover, Press, Scroll, TypeText, Wait
-from perception.coords import CoordinateError, box_to_pixels, pixels_to_grid, point_to_pixels
+from agent.errors import CoordinateError
+from perception.coords import box_to_pixels, pixels_to_grid, point_to_pixels
 from perception.parsing import (
     ModelOutputError,
     groundings_to_elements,

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from agent.engines import EngineSettings, make_engine
-from agent.errors import MissingDependency, UsageError
+from agent.errors import MissingDependency, ModelOutputError, UsageError
 from agent.runner import run_task
 from agent.taskfile import load_task
-from perception.parsing import ModelOutputError
 from perception.qwen3vl import Qwen3VLEngine
 from tests.conftest import SQUARE_GOAL, write_square_task
 

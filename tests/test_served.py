@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from agent.errors import EndpointError
 from perception.qwen3vl import Qwen3VLEngine
-from perception.served import EndpointError, OpenAIEngine
+from perception.served import OpenAIEngine
 from tests.conftest import ROOT, write_square_task
 from tests.fixtures.openai_server import OpenAIServer
 

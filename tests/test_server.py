@@ -105,12 +105,12 @@ def test_locate_and_infer_find_sign_in(
     x, y = element["point"]
     assert truth["x"] <= x <= truth["x"] + truth["width"]
     assert truth["y"] <= y <= truth["y"] + truth["height"]
-    assert set(element) >= {"box", "label", "type", "purpose", "confidence", "engine", "ms"}
+    assert set(element) >= {"box", "text", "role", "purpose", "confidence", "engine", "ms"}
     status, found = call(
         f"{server}/api/v1/infer", {"prompt": "list every element", "image": login_png}
     )
     assert status == 200 and len(found["elements"]) >= 5
-    assert {"Username", "Password"} <= {e["label"] for e in found["elements"]}
+    assert {"Username", "Password"} <= {e["text"] for e in found["elements"]}
 
 
 def test_error_paths(server: str, guarded: str, login_png: str) -> None:

@@ -1,0 +1,79 @@
+"""Acting: the secrets guard, covered targets, and waiting for an action's effect."""
+
+from __future__ import annotations
+
+from actions.base import FindsVisiblePart, PageState
+from actions.retry import polling
+from actions.schema import ACTION_ADAPTER, Action, Click, Hover, Point, TypeText
+from agent.errors import OccludedTarget, Refused, VerificationFailed
+from agent.step.context import StepRun
+
+CHANGE_WINDOW_S = 2.0
+"""How long a click may take to show its effect before it counts as having done nothing."""
+
+
+def act(step: StepRun, action: Action, *, secrets: set[str] | None = None) -> None:
+    """Perform an action and record it.
+
+    ``secrets`` limits which placeholders are replaced by their values (a planned action may
+    only type the secrets its goal names); None: all (the user wrote the step).
+    """
+    step.record.action = ACTION_ADAPTER.dump_python(action, mode="json", exclude_none=True)
+    known = step.ctx.secrets
+    if isinstance(action, TypeText) and known.uses(action.text):
+        # The trace keeps the placeholder; only the executor sees the value.
+        named = known.named_in(action.text)
+        allowed = named if secrets is None else secrets
+        refused = named - allowed
+        if refused:
+            raise Refused(
+                f"the model tried to type secret {', '.join(sorted(refused))}, which the "
+                "goal does not name: a page may have asked for it; nothing was typed"
+            )
+        action = action.model_copy(update={"text": known.reveal(action.text, only=allowed)})
+    with step.timed("act"):
+        step.executor.perform(action)
+
+
+def act_where_it_shows(step: StepRun, action: Click | Hover | TypeText) -> None:
+    """Perform an action on a described element; when its point is covered but part of the
+    element shows (one button overlapping another), act on that part instead, as a person
+    would. Only a target covered everywhere fails (and is retried as a failure)."""
+    try:
+        act(step, action)
+    except OccludedTarget as exc:
+        executor = step.executor
+        other = None
+        if isinstance(executor, FindsVisiblePart) and action.handle:
+            other = executor.visible_point(action.handle)
+        if other is None:
+            raise
+        step.record.notes.append(f"{exc}; acted on a visible part of it instead")
+        act(step, action.model_copy(update={"point": other}))
+
+
+def read_state(step: StepRun, point: Point | None = None) -> PageState | None:
+    """The executor's state, or None while the page is navigating."""
+    try:
+        return step.executor.state(point)
+    except Exception:  # noqa: BLE001 - a navigation destroys the page's context mid-read
+        return None
+
+
+def before(step: StepRun, point: Point | None = None) -> PageState | None:
+    """The state an action's check compares against (timed as verification)."""
+    with step.timed("verify"):
+        return read_state(step, point)
+
+
+def wait_for_change(
+    step: StepRun, was: PageState | None, what: str, point: Point | None = None
+) -> None:
+    """Poll until the page differs from ``was``; VerificationFailed if it never does."""
+    with step.timed("verify"):
+        changed = polling(
+            timeout_s=min(CHANGE_WINDOW_S, step.remaining()),
+            accept=lambda now: now is None or now != was,
+        )(read_state, step, point)
+    if changed is not None and changed == was:
+        raise VerificationFailed(f"{what} changed nothing (page, focus and content as before)")

@@ -1,0 +1,115 @@
+"""The arguments of each verb: the leaves of the task-file schema and of the Agent methods.
+
+Field descriptions are what ``agent schema`` shows editors, so they are written for users.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    """A user-facing model: a misspelt field is an error, not a silent default."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Args(Strict):
+    """What every verb takes besides its own fields."""
+
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="Seconds this step may take (overrides the task's).",
+    )
+    confirm: bool = Field(
+        default=False,
+        description="Ask a person before this step acts (in a terminal); a run without one "
+        "fails the step unless started with --yes.",
+    )
+
+
+class TargetArgs(Args):
+    """A described element: ``Sign in``, ``the Username field``, ``"Remember me" checkbox``."""
+
+    target: str = Field(min_length=1, max_length=2000, description="What to act on, in words.")
+
+
+class TypeArgs(Args):
+    """Type text, into a described field (or where focus is)."""
+
+    text: str = Field(max_length=100_000, description="The text to type.")
+    into: str | None = Field(default=None, min_length=1, description="The field, in words.")
+    clear: bool = Field(default=True, description="Empty the field first.")
+    submit: bool = Field(default=False, description="Press Enter afterwards.")
+
+
+class PressArgs(Args):
+    """Press a key or a chord."""
+
+    keys: str = Field(min_length=1, max_length=100, description="Enter, Tab, Control+A, ...")
+
+
+class ScrollArgs(Args):
+    """Scroll the page, or inside a described element."""
+
+    direction: Literal["down", "up", "left", "right"] = "down"
+    amount: float = Field(default=1.0, gt=0, le=100, description="How far, in screens.")
+    within: str | None = Field(default=None, min_length=1, description="A scrollable element.")
+
+
+class SelectArgs(Args):
+    """Choose an option in a select box."""
+
+    option: str = Field(min_length=1, description="The option's label (or value).")
+    in_: str = Field(alias="in", min_length=1, description="The select box, in words.")
+
+
+class DragArgs(Args):
+    """Drag one described element onto another."""
+
+    from_: str = Field(alias="from", min_length=1, description="What to drag.")
+    to: str = Field(min_length=1, description="Where to drop it.")
+
+
+class GotoArgs(Args):
+    """Open a URL (or a path relative to the task file)."""
+
+    url: str = Field(min_length=1, max_length=10_000)
+
+
+class WaitArgs(Args):
+    """Pause."""
+
+    seconds: float = Field(ge=0, le=3600)
+
+
+class WaitForArgs(Args):
+    """Wait until a described element is on the page."""
+
+    target: str = Field(min_length=1, max_length=2000)
+
+
+class ExpectArgs(Args):
+    """Text (or a described element) that must be visible; retried until the timeout."""
+
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ExtractArgs(Args):
+    """Read the text of a described element."""
+
+    what: str = Field(min_length=1, max_length=2000, description="The element to read.")
+    as_: Literal["text", "int", "float", "bool"] = Field(
+        default="text", alias="as", description="The type to convert the text to."
+    )
+
+
+class GoalArgs(Args):
+    """Free text for a vision-language model to carry out step by step."""
+
+    goal: str = Field(min_length=1, max_length=10_000)
+    max_steps: int = Field(default=15, ge=1, le=200, description="Actions at most.")

@@ -1,0 +1,224 @@
+"""Every task-file verb, one entry each: arguments, description, targets and handler.
+
+A new verb is one ``@VERBS.verb(...)`` entry here (and a typed method on
+:class:`agent.api.Agent`, which a test keeps in step); the schema, the console, prefetch and
+the retry policy follow from the entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
+
+from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
+from agent.errors import VerificationFailed
+from agent.step.act import act, act_where_it_shows, before, wait_for_change
+from agent.step.args import (
+    DragArgs,
+    ExpectArgs,
+    ExtractArgs,
+    GoalArgs,
+    GotoArgs,
+    PressArgs,
+    ScrollArgs,
+    SelectArgs,
+    TargetArgs,
+    TypeArgs,
+    WaitArgs,
+    WaitForArgs,
+)
+from agent.step.context import StepRun
+from agent.step.goals import run_goal
+from agent.step.locate import locate
+from agent.step.reads import extract, find_text, poll_for, present
+from agent.step.registry import Registry
+from perception.matching import Intent
+
+EXPECT_TIMEOUT_S = 5.0
+"""`expect`'s default timeout (a task's shorter timeout wins)."""
+
+VERBS = Registry()
+"""The verbs, in the order task files and ``agent schema`` list them."""
+
+
+def _target(args: TargetArgs | WaitForArgs) -> str:
+    return args.target
+
+
+def _one_target(args: TargetArgs) -> list[str]:
+    return [args.target]
+
+
+@VERBS.verb("goto", GotoArgs, shorthand="url", describe=lambda a: a.url)
+def goto(step: StepRun, args: GotoArgs) -> None:
+    """Open a URL, relative to the current page."""
+    base = step.ctx.base_url
+    act(step, Goto(url=urljoin(base, args.url) if base else args.url))
+    step.capture()
+
+
+# Decorators apply bottom-up: click is declared first.
+@VERBS.verb("right_click", TargetArgs, shorthand="target", describe=_target, targets=_one_target)
+@VERBS.verb("double_click", TargetArgs, shorthand="target", describe=_target, targets=_one_target)
+@VERBS.verb("click", TargetArgs, shorthand="target", describe=_target, targets=_one_target)
+def click(step: StepRun, args: TargetArgs) -> None:
+    """Click the element; the page, focus or content must change."""
+    element = locate(step, args.target, Intent.CLICK)
+    was = before(step)
+    act_where_it_shows(
+        step,
+        Click(
+            point=Point.at(element.point),
+            handle=element.handle,
+            button="right" if step.verb == "right_click" else "left",
+            clicks=2 if step.verb == "double_click" else 1,
+        ),
+    )
+    wait_for_change(step, was, f"{step.verb} on {args.target!r}")
+
+
+@VERBS.verb("hover", TargetArgs, shorthand="target", describe=_target, targets=_one_target)
+def hover(step: StepRun, args: TargetArgs) -> None:
+    """Move the mouse over the element."""
+    element = locate(step, args.target, Intent.CLICK)
+    act_where_it_shows(step, Hover(point=Point.at(element.point), handle=element.handle))
+
+
+def _describe_type(args: TypeArgs) -> str:
+    return f"{args.text!r} into {args.into}" if args.into else repr(args.text)
+
+
+@VERBS.verb(
+    "type", TypeArgs, shorthand="text", describe=_describe_type,
+    targets=lambda a: [a.into] if a.into else [],
+)  # fmt: skip
+def type_(step: StepRun, args: TypeArgs) -> None:
+    """Type into the field (or where focus is); the field must hold the text afterwards."""
+    point = handle = None
+    if args.into:
+        element = locate(step, args.into, Intent.TYPE)
+        point, handle = Point.at(element.point), element.handle
+    else:
+        step.capture()
+    action = TypeText(point=point, text=args.text, clear=args.clear, handle=handle)
+    act_where_it_shows(step, action)
+    step.record.action = {**(step.record.action or {}), "submit": args.submit}
+    with step.timed("verify"):
+        value = step.executor.value_at(action)
+    if value is not None:
+        typed = step.ctx.secrets.reveal(args.text)
+        ok = value == typed if args.clear else value.endswith(typed)
+        if not ok:
+            raise VerificationFailed(f"the field holds {value!r} after typing {args.text!r}")
+    if args.submit:
+        with step.timed("act"):
+            step.executor.perform(Press(keys="Enter"))
+
+
+@VERBS.verb("press", PressArgs, shorthand="keys", describe=lambda a: a.keys)
+def press(step: StepRun, args: PressArgs) -> None:
+    """Press a key or a chord."""
+    step.capture()
+    act(step, Press(keys=args.keys))
+
+
+def _describe_scroll(args: ScrollArgs) -> str:
+    return f"{args.direction} x{args.amount:g}" + (f" in {args.within}" if args.within else "")
+
+
+@VERBS.verb("scroll", ScrollArgs, shorthand="direction", describe=_describe_scroll)
+def scroll(step: StepRun, args: ScrollArgs) -> None:
+    """Scroll the page, or inside an element, by screens; at the end, nothing moves (noted)."""
+    point = None
+    shot = step.capture()
+    width, height = shot.size
+    if args.within:
+        element = locate(step, args.within, Intent.CLICK)
+        point = Point.at(element.point)
+        width, height = int(element.box.width), int(element.box.height)
+    step_x, step_y = width * 0.8 * args.amount, height * 0.8 * args.amount
+    dx, dy = {
+        "down": (0.0, step_y),
+        "up": (0.0, -step_y),
+        "right": (step_x, 0.0),
+        "left": (-step_x, 0.0),
+    }[args.direction]
+    was = before(step, point)
+    act(step, Scroll(point=point, dx=dx, dy=dy))
+    try:
+        wait_for_change(step, was, f"scrolling {args.direction}", point)
+    except VerificationFailed:
+        step.record.notes.append("nothing moved: already at the end")
+    step.capture()
+
+
+@VERBS.verb(
+    "select", SelectArgs, shorthand=None, describe=lambda a: f"{a.option!r} in {a.in_}",
+    targets=lambda a: [a.in_],
+)  # fmt: skip
+def select(step: StepRun, args: SelectArgs) -> None:
+    """Choose an option of a select box; it must show it afterwards."""
+    element = locate(step, args.in_, Intent.SELECT)
+    action = Select(point=Point.at(element.point), option=args.option, handle=element.handle)
+    act(step, action)
+    with step.timed("verify"):
+        value = step.executor.value_at(action)
+    if value is not None and value.strip().casefold() != args.option.strip().casefold():
+        raise VerificationFailed(f"{args.in_!r} shows {value!r}, not {args.option!r}")
+
+
+@VERBS.verb(
+    "drag", DragArgs, shorthand=None, describe=lambda a: f"{a.from_} -> {a.to}",
+    targets=lambda a: [a.from_, a.to],
+)  # fmt: skip
+def drag(step: StepRun, args: DragArgs) -> None:
+    """Drag one element onto another; the page must change."""
+    source = locate(step, args.from_, Intent.CLICK)
+    target = locate(step, args.to, Intent.CLICK)
+    was = before(step)
+    act(
+        step,
+        Drag(
+            start=Point.at(source.point),
+            end=Point.at(target.point),
+            handle=source.handle,
+            end_handle=target.handle,
+        ),
+    )
+    wait_for_change(step, was, f"dragging {args.from_!r}")
+
+
+@VERBS.verb(
+    "wait", WaitArgs, shorthand="seconds", describe=lambda a: f"{a.seconds:g} s", polls=True
+)
+def wait(step: StepRun, args: WaitArgs) -> None:
+    """Pause."""
+    act(step, Wait(seconds=args.seconds))
+    step.capture()
+
+
+@VERBS.verb("wait_for", WaitForArgs, shorthand="target", describe=_target, polls=True)
+def wait_for(step: StepRun, args: WaitForArgs) -> None:
+    """Wait until the element is there (a sure match, not a near miss)."""
+    poll_for(step, lambda: present(step, args.target), args.target)
+
+
+@VERBS.verb(
+    "expect", ExpectArgs, shorthand="text", describe=lambda a: a.text, polls=True,
+    timeout=EXPECT_TIMEOUT_S,
+)  # fmt: skip
+def expect(step: StepRun, args: ExpectArgs) -> None:
+    """The text (or a described element) must be visible, read again until the timeout."""
+    poll_for(step, lambda: find_text(step, args.text), args.text, expect=True)
+
+
+@VERBS.verb("extract", ExtractArgs, shorthand="what", describe=lambda a: a.what)
+def extract_(step: StepRun, args: ExtractArgs) -> Any:
+    """Read a field's value, a checkbox's state or an element's text into the outputs."""
+    return extract(step, args.what, args.as_)
+
+
+@VERBS.verb("goal", GoalArgs, shorthand="goal", describe=lambda a: a.goal, polls=True, method="act")
+def goal(step: StepRun, args: GoalArgs) -> str | None:
+    """Free text a vision-language model plans, acts on and checks; returns its answer."""
+    return run_goal(step, args)

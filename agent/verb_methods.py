@@ -1,0 +1,84 @@
+"""The verbs as typed methods of :class:`agent.api.Agent`: each hands its arguments to
+:meth:`VerbMethods.do` (the registry in :mod:`agent.step.verbs` does the rest). A test keeps
+these methods and the registry naming the same verbs."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+GOAL_TIMEOUT_S = 600.0
+"""A goal's default timeout in the API: a model plans several actions, each seconds long."""
+
+
+class VerbMethods(ABC):
+    """One typed method per verb (``extract`` is the Agent's own: it converts types)."""
+
+    @abstractmethod
+    def do(self, verb: str, **args: Any) -> Any:
+        """Run a verb by its task-file name; returns its output."""
+
+    def goto(self, url: str, *, timeout: float | None = None) -> None:
+        """Open a URL (relative URLs resolve against the current page)."""
+        self.do("goto", url=url, timeout=timeout)
+
+    def click(self, target: str, *, timeout: float | None = None) -> None:
+        """Click the described element; the page, focus or content must change."""
+        self.do("click", target=target, timeout=timeout)
+
+    def double_click(self, target: str, *, timeout: float | None = None) -> None:
+        """Double-click the described element."""
+        self.do("double_click", target=target, timeout=timeout)
+
+    def right_click(self, target: str, *, timeout: float | None = None) -> None:
+        """Right-click the described element."""
+        self.do("right_click", target=target, timeout=timeout)
+
+    def hover(self, target: str, *, timeout: float | None = None) -> None:
+        """Move the mouse over the described element."""
+        self.do("hover", target=target, timeout=timeout)
+
+    def type(
+        self, text: str, *, into: str | None = None, clear: bool = True, submit: bool = False,
+        timeout: float | None = None,
+    ) -> None:  # fmt: skip
+        """Type text into the described field (or where focus is); it must hold the text."""
+        self.do("type", text=text, into=into, clear=clear, submit=submit, timeout=timeout)
+
+    def press(self, keys: str, *, timeout: float | None = None) -> None:
+        """Press a key or a chord such as ``Control+A``."""
+        self.do("press", keys=keys, timeout=timeout)
+
+    def scroll(
+        self, direction: str = "down", *, amount: float = 1.0, within: str | None = None,
+        timeout: float | None = None,
+    ) -> None:  # fmt: skip
+        """Scroll the page, or inside the described element, by ``amount`` screens."""
+        self.do("scroll", direction=direction, amount=amount, within=within, timeout=timeout)
+
+    def select(self, option: str, *, in_: str, timeout: float | None = None) -> None:
+        """Choose ``option`` in the described select box (``in`` in task files)."""
+        self.do("select", option=option, in_=in_, timeout=timeout)
+
+    def drag(self, from_: str, *, to: str, timeout: float | None = None) -> None:
+        """Drag one described element onto another (``from`` in task files)."""
+        self.do("drag", from_=from_, to=to, timeout=timeout)
+
+    def wait(self, seconds: float) -> None:
+        """Pause."""
+        self.do("wait", seconds=seconds)
+
+    def wait_for(self, target: str, *, timeout: float | None = None) -> None:
+        """Wait until the described element is there."""
+        self.do("wait_for", target=target, timeout=timeout)
+
+    def expect(self, text: str, *, timeout: float | None = None) -> None:
+        """The text (or a described element) must be visible; retried until the timeout (5 s)."""
+        self.do("expect", text=text, timeout=timeout)
+
+    def act(self, goal: str, *, max_steps: int = 15, timeout: float | None = None) -> str | None:
+        """A goal for the vision-language model, planned step by step; returns its answer."""
+        answer: str | None = self.do(
+            "goal", goal=goal, max_steps=max_steps, timeout=timeout or GOAL_TIMEOUT_S
+        )
+        return answer
