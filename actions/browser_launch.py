@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
-from agent.errors import BrowserNotFound
+from agent.errors import BrowserNotFound, MissingDependency, UsageError
+
+log = logging.getLogger(__name__)
 
 SYSTEM_CHROMIUMS = (
     "/usr/bin/chromium",
@@ -63,3 +67,76 @@ def find_chromium(playwright: Any, explicit: str | None = None) -> str | None:
         f"({bundled or 'not installed'}). Install one: `sudo apt-get install chromium` "
         "(Debian/Ubuntu), or `playwright install chromium`, or set GUI_AGENT_CHROMIUM=/path."
     )
+
+
+def open_page(
+    *,
+    viewport: tuple[int, int],
+    device_scale_factor: float,
+    headless: bool,
+    executable: str | None,
+    timeout_s: float,
+    browser: Any,
+    cdp: str | None,
+) -> tuple[Any, tuple[Any, ...]]:
+    """A new page in a new context: of ``browser`` when given, of a Chromium at ``cdp``, or of
+    one launched here. Returns the page and what to close when done, innermost first.
+
+    Raises:
+        BrowserNotFound: No Chromium is installed.
+        MissingDependency: Playwright itself is missing.
+        UsageError: A headed browser without a display.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise MissingDependency(
+            "the browser executor needs playwright: pip install playwright"
+        ) from exc
+    if (
+        not headless
+        and sys.platform.startswith("linux")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    ):
+        raise UsageError(
+            "--headed needs a display, and DISPLAY is not set: run headless, or under a "
+            "virtual display (xvfb-run agent run ... --headed)"
+        )
+    owned: list[Any] = []
+    try:
+        if browser is None and cdp:
+            # A browser running elsewhere (a browser server, a grid): attach, don't launch.
+            manager = sync_playwright().start()
+            owned.append(manager)
+            browser = manager.chromium.connect_over_cdp(cdp, timeout=timeout_s * 1000)
+            owned.append(browser)
+            log.info("attached to %s", cdp)
+        if browser is None:
+            manager = sync_playwright().start()
+            owned.append(manager)
+            path = find_chromium(manager, executable)
+            browser = manager.chromium.launch(
+                executable_path=path, headless=headless, args=list(CHROMIUM_ARGS)
+            )
+            owned.append(browser)
+            log.info("launched %s", path or "Playwright's Chromium")
+        context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]},
+            device_scale_factor=device_scale_factor,
+        )
+        owned.append(context)
+        context.set_default_timeout(timeout_s * 1000)
+        page = context.new_page()
+    except BaseException:
+        for thing in reversed(owned):
+            close_quietly(thing)
+        raise
+    return page, tuple(reversed(owned))
+
+
+def close_quietly(thing: Any) -> None:
+    """Close a context or browser, or stop Playwright, never raising."""
+    try:
+        thing.stop() if hasattr(thing, "stop") else thing.close()
+    except Exception:  # noqa: BLE001 - closing must not hide the run's own error
+        log.debug("error while closing %r", thing, exc_info=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,8 +15,9 @@ from urllib.parse import urlparse
 
 from typing_extensions import assert_never
 
+from actions import page_scripts as scripts
 from actions.base import PageState
-from actions.browser_launch import CHROMIUM_ARGS, find_chromium
+from actions.browser_launch import close_quietly, open_page
 from actions.retry import transient_retrying
 from actions.schema import (
     Action,
@@ -35,10 +34,8 @@ from actions.schema import (
 )
 from agent.errors import (
     ActionError,
-    MissingDependency,
     OccludedTarget,
     TargetClosed,
-    UsageError,
     UserError,
     VerificationFailed,
 )
@@ -46,91 +43,6 @@ from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
 
-# Whether the element at a point is the target (or inside it, or a label of it): one rule
-# for the hit test before a click and for finding a visible point of a covered target.
-_IS_TARGET_JS = """(el, hit) => {
-  if (!hit) return false;
-  const labels = el.labels ? Array.from(el.labels) : [];
-  return el === hit || el.contains(hit) || hit.contains(el) && hit.tagName === 'LABEL'
-    || labels.some(l => l === hit || l.contains(hit));
-}"""
-_HIT_TEST_JS = """(el, [x, y]) => {
-  const isTarget = IS_TARGET;
-  const hit = document.elementFromPoint(x, y);
-  if (!hit) return {ok: false, at: null};
-  const text = (hit.innerText || hit.value || '').trim().slice(0, 60);
-  return {ok: isTarget(el, hit),
-          at: `<${hit.tagName.toLowerCase()}${hit.id ? '#' + hit.id : ''}> ${text}`};
-}""".replace("IS_TARGET", _IS_TARGET_JS)
-# Points of the element's box, centre first and then a 7x7 grid inward from it, until one
-# where the element itself (not what covers it) is hit.
-_VISIBLE_POINT_JS = """(el) => {
-  const isTarget = IS_TARGET;
-  const r = el.getBoundingClientRect();
-  const fractions = [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95];
-  for (const fy of fractions) for (const fx of fractions) {
-    const x = r.left + r.width * fx, y = r.top + r.height * fy;
-    if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
-    if (isTarget(el, document.elementFromPoint(x, y))) return [x, y];
-  }
-  return null;
-}""".replace("IS_TARGET", _IS_TARGET_JS)
-_STATE_JS = """([x, y]) => {
-  const a = document.activeElement;
-  let inner = [];
-  if (x !== null) {
-    let el = document.elementFromPoint(x, y);
-    while (el && el !== document.documentElement) {
-      if (el.scrollHeight > el.clientHeight || el.scrollWidth > el.clientWidth) {
-        inner = [el.scrollLeft, el.scrollTop];
-        if (el.scrollTop || el.scrollLeft || getComputedStyle(el).overflowY !== 'visible') break;
-      }
-      el = el.parentElement;
-    }
-  }
-  const focus = a ? `${a.tagName}#${a.id}.${a.name || ''}` : '';
-  const value = a && 'value' in a && a.tagName !== 'BUTTON' ? String(a.value) : null;
-  return {focus, value, scroll: [window.scrollX, window.scrollY, ...inner]};
-}"""
-_VALUE_AT_JS = """([x, y]) => {
-  let el = document.elementFromPoint(x, y);
-  if (el && el.tagName === 'LABEL' && el.control) el = el.control;
-  if (el && el.tagName === 'SELECT')
-    return el.selectedOptions.length ? el.selectedOptions[0].label : '';
-  const a = document.activeElement;
-  if (a && a.isContentEditable) return a.innerText;
-  if (a && 'value' in a && a.tagName !== 'BUTTON' && a !== document.body) return String(a.value);
-  return null;
-}"""
-_SELECT_AT_JS = """([x, y, option]) => {
-  let el = document.elementFromPoint(x, y);
-  if (el && el.tagName === 'LABEL' && el.control) el = el.control;
-  while (el && el.tagName !== 'SELECT') el = el.parentElement;
-  if (!el) return 'no select box at the point';
-  const o = Array.from(el.options).find(o => o.label === option || o.value === option
-    || o.label.trim().toLowerCase() === option.trim().toLowerCase());
-  if (!o) return 'no option ' + JSON.stringify(option) + '; options: '
-    + Array.from(el.options).map(o => o.label).join(', ');
-  el.value = o.value;
-  el.dispatchEvent(new Event('input', {bubbles: true}));
-  el.dispatchEvent(new Event('change', {bubbles: true}));
-  return '';
-}"""
-# Date, time, colour and range inputs ignore typed keys in a locale-dependent way: set their value
-# (ISO format, as the HTML spec defines it) the way Playwright's fill does.
-_FILL_SPECIAL_JS = """([x, y, text]) => {
-  let el = document.elementFromPoint(x, y);
-  if (el && el.tagName === 'LABEL' && el.control) el = el.control;
-  const special = ['date', 'time', 'datetime-local', 'month', 'week', 'color', 'range'];
-  if (!el || el.tagName !== 'INPUT' || !special.includes(el.type)) return null;
-  el.focus();
-  el.value = text;
-  el.dispatchEvent(new Event('input', {bubbles: true}));
-  el.dispatchEvent(new Event('change', {bubbles: true}));
-  if (el.value === text) return '';
-  const format = el.type === 'date' ? 'YYYY-MM-DD' : 'its ISO format';
-  return `a ${el.type} field takes ${format}; ${JSON.stringify(text)} was refused`;
-}"""
 _ALWAYS_ALLOWED = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -176,51 +88,11 @@ class PlaywrightExecutor:
             BrowserNotFound: No Chromium is installed.
             MissingDependency: Playwright itself is missing.
         """
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError as exc:  # pragma: no cover - a core dependency
-            raise MissingDependency(
-                "the browser executor needs playwright: pip install playwright"
-            ) from exc
-        if (
-            not headless
-            and sys.platform.startswith("linux")
-            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-        ):
-            raise UsageError(
-                "--headed needs a display, and DISPLAY is not set: run headless, or under a "
-                "virtual display (xvfb-run agent run ... --headed)"
-            )
-        owned: list[Any] = []
-        try:
-            if browser is None and cdp:
-                # A browser running elsewhere (a browser server, a grid): attach, don't launch.
-                manager = sync_playwright().start()
-                owned.append(manager)
-                browser = manager.chromium.connect_over_cdp(cdp, timeout=timeout_s * 1000)
-                owned.append(browser)
-                log.info("attached to %s", cdp)
-            if browser is None:
-                manager = sync_playwright().start()
-                owned.append(manager)
-                path = find_chromium(manager, executable)
-                browser = manager.chromium.launch(
-                    executable_path=path, headless=headless, args=list(CHROMIUM_ARGS)
-                )
-                owned.append(browser)
-                log.info("launched %s", path or "Playwright's Chromium")
-            context = browser.new_context(
-                viewport={"width": viewport[0], "height": viewport[1]},
-                device_scale_factor=device_scale_factor,
-            )
-            owned.append(context)
-            context.set_default_timeout(timeout_s * 1000)
-            page = context.new_page()
-        except BaseException:
-            for thing in reversed(owned):
-                _close(thing)
-            raise
-        executor = cls(page, owned=tuple(reversed(owned)))
+        page, owned = open_page(
+            viewport=viewport, device_scale_factor=device_scale_factor, headless=headless,
+            executable=executable, timeout_s=timeout_s, browser=browser, cdp=cdp,
+        )  # fmt: skip
+        executor = cls(page, owned=owned)
         if allowed_domains:
             executor.limit_domains(allowed_domains)
         return executor
@@ -327,7 +199,7 @@ class PlaywrightExecutor:
     def state(self, point: Point | None = None) -> PageState:
         """URL, focus, the focused field's value, scroll offsets and a hash of the a11y tree."""
         css = self.to_css(point) if point else (None, None)
-        info = self._page.evaluate(_STATE_JS, list(css))
+        info = self._page.evaluate(scripts.STATE_JS, list(css))
         # The AI mode keeps element refs stable; the default mode would invalidate the handles
         # an engine just returned.
         tree = self._page.aria_snapshot(mode="ai")
@@ -349,7 +221,7 @@ class PlaywrightExecutor:
         if point is None:
             value = self.state().value
         else:
-            value = self._page.evaluate(_VALUE_AT_JS, list(self.to_css(point)))
+            value = self._page.evaluate(scripts.VALUE_AT_JS, list(self.to_css(point)))
         if value is None and isinstance(action, TypeText):
             raise VerificationFailed(
                 "after typing, no text field has focus: the target is no field"
@@ -366,7 +238,7 @@ class PlaywrightExecutor:
             return
         x, y = self.to_css(point)
         try:
-            result = self._page.locator(handle).evaluate(_HIT_TEST_JS, [x, y], timeout=2000)
+            result = self._page.locator(handle).evaluate(scripts.HIT_TEST_JS, [x, y], timeout=2000)
         except Exception as exc:  # noqa: BLE001 - a stale handle: the page changed
             raise ActionError(f"the target is gone ({handle}): {exc}".splitlines()[0]) from exc
         if not result["ok"]:
@@ -378,7 +250,7 @@ class PlaywrightExecutor:
         """A point (screenshot pixels) where the element itself is on top, or None when it is
         covered everywhere: for a click whose centre another element covers."""
         try:
-            found = self._page.locator(handle).evaluate(_VISIBLE_POINT_JS, timeout=2000)
+            found = self._page.locator(handle).evaluate(scripts.VISIBLE_POINT_JS, timeout=2000)
         except Exception:  # noqa: BLE001 - a stale handle: the page changed
             return None
         if not found:
@@ -405,7 +277,7 @@ class PlaywrightExecutor:
                 if action.point is not None:
                     self.hit_test(action.point, action.handle)
                     css = self.to_css(action.point)
-                    refused = page.evaluate(_FILL_SPECIAL_JS, [*css, action.text])
+                    refused = page.evaluate(scripts.FILL_SPECIAL_JS, [*css, action.text])
                     if refused:
                         raise UserError(refused)
                     if refused is None:
@@ -456,7 +328,9 @@ class PlaywrightExecutor:
                 return
             except Exception:  # noqa: BLE001 - maybe it names the option's value, not its label
                 pass
-        message = self._page.evaluate(_SELECT_AT_JS, [*self.to_css(action.point), action.option])
+        message = self._page.evaluate(
+            scripts.SELECT_AT_JS, [*self.to_css(action.point), action.option]
+        )
         if message:
             raise ActionError(f"cannot select {action.option!r}: {message}")
 
@@ -469,7 +343,7 @@ class PlaywrightExecutor:
                 log.debug("DevTools session already gone", exc_info=True)
             self._cdp = None
         for thing in self._owned:
-            _close(thing)
+            close_quietly(thing)
         self._owned = ()
 
 
@@ -487,11 +361,3 @@ def _browser_gone() -> Iterator[None]:
                 + text.splitlines()[0]
             ) from None
         raise
-
-
-def _close(thing: Any) -> None:
-    """Close a context or browser, or stop Playwright, never raising."""
-    try:
-        thing.stop() if hasattr(thing, "stop") else thing.close()
-    except Exception:  # noqa: BLE001 - closing must not hide the run's own error
-        log.debug("error while closing %r", thing, exc_info=True)

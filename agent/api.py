@@ -19,16 +19,16 @@ from typing import Any, TypeVar, overload
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from actions.base import BlocksRequests, Executor
-from agent.cache import LocateCache, check_mode
+from agent.cache import LocateCache
 from agent.engines import engine_for
 from agent.errors import AgentError, ElementNotFound, StepFailed, UsageError, usage_error
 from agent.prefetch import Prefetch
-from agent.run import Run
+from agent.run import RUN_OPTIONS, Run, new_run
 from agent.secrets import Secrets
 from agent.step.execute import execute_step
 from agent.targets import BLANK, open_target
 from agent.task import STEP_MODELS, BrowserTarget, DesktopTarget, describe, step_args
-from agent.trace import RunStatus, StepRecord, Trace, slug
+from agent.trace import RunStatus, StepRecord
 from agent.values import Kind, convert
 from agent.verb_methods import VerbMethods
 from perception.elements import Element
@@ -85,7 +85,7 @@ class Agent(VerbMethods):
         self._closed = False
         self._stack = ExitStack()  # what a constructor started (a browser, a display, a program)
         self.run = run or new_run(
-            engine, name=name, trace_dir=trace_dir, secrets=secrets, cache=cache,
+            engine.name, name=name, trace_dir=trace_dir, secrets=secrets, cache=cache,
             cache_dir=cache_dir,
         )  # fmt: skip
         self.secrets = self.run.secrets
@@ -111,7 +111,7 @@ class Agent(VerbMethods):
         """Open a task file's kind of target (see :func:`agent.targets.open_target`) and
         return an Agent that closes it; ``options`` go to the constructor."""
         run = options.pop("run", None) or new_run(
-            engine, **{k: options.pop(k) for k in _RUN_OPTIONS if k in options}
+            engine.name, **{k: options.pop(k) for k in RUN_OPTIONS if k in options}
         )
         stack = ExitStack()
         try:
@@ -366,31 +366,6 @@ class Agent(VerbMethods):
         tb: TracebackType | None,
     ) -> None:
         self.close(error=exc)
-
-
-_RUN_OPTIONS = ("name", "trace_dir", "secrets", "cache", "cache_dir")
-"""The constructor's options that shape the run (see :func:`new_run`)."""
-
-
-def new_run(
-    engine: Engine,
-    *,
-    name: str = "api run",
-    trace_dir: str | Path | None = "runs",
-    secrets: Mapping[str, str] | Secrets | None = None,
-    cache: str | LocateCache | None = None,
-    cache_dir: str | Path = "gui-agent-cache",
-) -> Run:
-    """The run an API Agent records into: its trace in ``trace_dir/<name>-<date>`` and, with
-    a cache mode, the cache file ``<cache_dir>/<name>.cache.yaml``."""
-    known = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
-    if isinstance(cache, str):
-        mode = check_mode(cache)
-        cache = None
-        if mode != "off":
-            cache = LocateCache(Path(cache_dir) / f"{slug(name)}.cache.yaml", mode, secrets=known)
-    out = Path(trace_dir) if trace_dir is not None else None
-    return Run(Trace(task=name, engine=engine.name), out=out, secrets=known, cache=cache)
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -6,7 +6,6 @@ usage, 130 interrupted.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
@@ -16,80 +15,22 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from agent.engines import ENGINES
+from agent.cli_args import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    build_parser,
+    engine_settings,
+)
 from agent.errors import AgentError, TaskFileError, UserError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _ICONS = {
     "passed": "[green]✓[/]",
     "failed": "[red]✗[/]",
     "error": "[red]![/]",
     "skipped": "[dim]-[/]",
 }
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"agent: error: {message}\n")
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="agent", description="Automate browsers and desktops from screenshots.")
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)"
-    )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    run = sub.add_parser("run", help="run task files")
-    run.add_argument("tasks", nargs="+", type=Path, metavar="TASK.yaml")
-    _engine_options(run)
-    run.add_argument("--out", type=Path, default=Path("runs"), help="where run folders go")
-    run.add_argument("--headed", action="store_true", help="show the browser window")
-    run.add_argument(
-        "--workers", type=int, default=1, help="run task files in N parallel processes"
-    )
-    run.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
-    run.add_argument(
-        "--yes", action="store_true", help="confirm every `confirm: true` step without asking"
-    )
-    run.add_argument(
-        "--cache",
-        choices=("read-write", "read-only", "write-only", "off"),
-        help="the locate cache beside each task (TASK.cache.yaml); default read-write, "
-        "read-only when CI is set (GUI_AGENT_CACHE)",
-    )
-    run.add_argument(
-        "--display",
-        type=_display_choice,
-        help='desktop tasks: "auto" ($DISPLAY, else a virtual one), "virtual" or ":N"',
-    )
-    run.add_argument("--open", action="store_true", help="open the report in a web browser")
-    run.add_argument(
-        "--env-file",
-        type=Path,
-        help="NAME=value lines for ${NAME} and secrets (beside the environment)",
-    )
-
-    report = sub.add_parser("report", help="rebuild a run's report.html from its trace")
-    report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
-    report.add_argument("--open", action="store_true", help="open it in a web browser")
-
-    locate = sub.add_parser("locate", help="find a described element in an image (pixels only)")
-    locate.add_argument("image", type=Path)
-    locate.add_argument("description")
-    _engine_options(locate)
-    locate.add_argument("--scale", type=float, default=1.0, help="image pixels per screen pixel")
-
-    sub.add_parser("schema", help="print the JSON Schema of task files")
-
-    serve = sub.add_parser("serve", help="the REST API and web page for grounding and runs")
-    serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
-    serve.add_argument("--port", type=int, default=7860)
-    serve.add_argument("--token", help="required off loopback (or GUI_AGENT_TOKEN)")
-    serve.add_argument("--runs", type=Path, default=Path("runs"), help="the runs to list")
-    _engine_options(serve)
-    return parser
 
 
 def _confirmer(args: Any, console: Console, status: Any) -> Any:
@@ -124,57 +65,6 @@ def _check_writable(out: Path) -> None:
         raise UserError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
 
 
-def _display_choice(value: str) -> str:
-    from actions.display import DISPLAY_CHOICES, check_display_choice
-
-    try:
-        return check_display_choice(value)
-    except UserError:
-        raise argparse.ArgumentTypeError(f"expected {DISPLAY_CHOICES}, got {value!r}") from None
-
-
-def _engine_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("engine")
-    group.add_argument(
-        "--engine", choices=ENGINES, help="auto (default): offline, and the model when unsure"
-    )
-    group.add_argument("--model", help="Qwen3-VL folder or hub id; with --endpoint, its name")
-    group.add_argument(
-        "--endpoint", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1"
-    )
-    group.add_argument("--api-key-env", help="variable holding the endpoint's key (OPENAI_API_KEY)")
-    group.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"))
-    group.add_argument("--max-pixels", type=int, help="image budget for the model, in pixels")
-    group.add_argument(
-        "--image-budget",
-        choices=("small", "medium", "large"),
-        help="image budget presets: 256, 512 or 1024 visual tokens (instead of --max-pixels)",
-    )
-    group.add_argument(
-        "--zoom",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="ground in two passes (whole screen, then a crop); default: on screens over "
-        "twice the image budget",
-    )
-    group.add_argument("--moe-top-k", type=int, help="experts per token for MoE checkpoints")
-    group.add_argument(
-        "--quantize",
-        choices=("4bit", "8bit", "int8"),
-        help="4bit/8bit: bitsandbytes, CUDA only; int8: dynamic quantisation of the language "
-        "model's linear layers, CPU only",
-    )
-    group.add_argument(
-        "--threshold", type=float, help="auto: offline confidence below this asks the model"
-    )
-
-
-def _cli_settings(args: Any) -> dict[str, Any]:
-    keys = ("engine", "model", "endpoint", "api_key_env", "device", "max_pixels", "image_budget",
-            "zoom", "moe_top_k", "quantize", "threshold")  # fmt: skip
-    return {key: getattr(args, key, None) for key in keys}
-
-
 def _engine_for(layers: list[dict[str, Any]], cache: dict[str, Any], console: Console) -> Any:
     """Build (once per settings) and load the engine, showing progress while a model loads."""
     from agent.engines import EngineSettings, load_engine, make_engine
@@ -189,7 +79,7 @@ def _engine_for(layers: list[dict[str, Any]], cache: dict[str, Any], console: Co
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``agent`` console script."""
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for package in ("agent", "actions", "perception"):  # -v is about us, not PIL or urllib3
@@ -228,7 +118,7 @@ def _locate(args: Any, console: Console) -> int:
         shot = Screenshot.open(args.image, scale=args.scale)
     except (OSError, ValueError) as exc:
         raise UserError(f"{args.image}: cannot read it as an image ({exc})") from None
-    settings = {**_cli_settings(args), "pixels_only": True}
+    settings = {**engine_settings(args), "pixels_only": True}
     engine = _engine_for([settings], {}, console)
     found = engine.locate(shot, args.description)
     if found.element is None:
@@ -282,7 +172,7 @@ def _run(args: Any, console: Console, errors: Console) -> int:
             "model": task.task.model,
             "endpoint": task.task.endpoint,
         }
-        engine = _engine_for([_cli_settings(args), file_layer], engines, console)
+        engine = _engine_for([engine_settings(args), file_layer], engines, console)
         total = len(task.task.steps)
         console.print(f"[bold]{escape(task.task.name)}[/] [dim]({task.path}, {total} steps)[/]")
         status = console.status("")
@@ -368,7 +258,7 @@ def _serve(args: Any, console: Console) -> int:
             f"--host {args.host} exposes the server beyond this machine: give --token "
             "(or GUI_AGENT_TOKEN) so that requests need Authorization: Bearer <token>"
         )
-    settings = EngineSettings.resolve({**_cli_settings(args), "pixels_only": True})
+    settings = EngineSettings.resolve({**engine_settings(args), "pixels_only": True})
     app = create_app(make_engine(settings=settings), runs_dir=args.runs, token=token)
     try:
         import uvicorn
@@ -391,7 +281,7 @@ def _run_parallel(args: Any, paths: list[Path], console: Console) -> int:
     from agent.parallel import TaskResult, run_parallel, summary_lines
 
     options = ["--out", str(args.out)]
-    for key, value in _cli_settings(args).items():
+    for key, value in engine_settings(args).items():
         if value is not None:
             options += ["--" + key.replace("_", "-"), str(value)]
     options += ["--headed"] if args.headed else []

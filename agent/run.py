@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from agent.cache import LocateCache
+from agent.cache import LocateCache, check_mode
 from agent.errors import AgentError, StepFailed
 from agent.report import try_write_report
 from agent.secrets import MaskingFilter, Secrets
-from agent.trace import RunStatus, StepRecord, Trace, TraceWriter, new_run_dir
+from agent.trace import RunStatus, StepRecord, Trace, TraceWriter, new_run_dir, slug
 from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
@@ -130,3 +131,28 @@ def _mark_rest(trace: Trace, status: str) -> None:
             record.status = "error"
         elif record.status == "pending":
             record.status = status  # type: ignore[assignment]
+
+
+RUN_OPTIONS = ("name", "trace_dir", "secrets", "cache", "cache_dir")
+"""The constructor's options that shape the run (see :func:`new_run`)."""
+
+
+def new_run(
+    engine: str,
+    *,
+    name: str = "api run",
+    trace_dir: str | Path | None = "runs",
+    secrets: Mapping[str, str] | Secrets | None = None,
+    cache: str | LocateCache | None = None,
+    cache_dir: str | Path = "gui-agent-cache",
+) -> Run:
+    """The run an API Agent records into: its trace in ``trace_dir/<name>-<date>`` and, with
+    a cache mode, the cache file ``<cache_dir>/<name>.cache.yaml``."""
+    known = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
+    if isinstance(cache, str):
+        mode = check_mode(cache)
+        cache = None
+        if mode != "off":
+            cache = LocateCache(Path(cache_dir) / f"{slug(name)}.cache.yaml", mode, secrets=known)
+    out = Path(trace_dir) if trace_dir is not None else None
+    return Run(Trace(task=name, engine=engine), out=out, secrets=known, cache=cache)

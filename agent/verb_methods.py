@@ -76,6 +76,10 @@ class VerbMethods(ABC):
         """The text (or a described element) must be visible; retried until the timeout (5 s)."""
         self.do("expect", text=text, timeout=timeout)
 
+    def expect_url(self, url: str, *, timeout: float | None = None) -> None:
+        """The page's address must contain ``url``; read again until the timeout (5 s)."""
+        self.do("expect_url", url=url, timeout=timeout)
+
     def act(self, goal: str, *, max_steps: int = 15, timeout: float | None = None) -> str | None:
         """A goal for the vision-language model, planned step by step; returns its answer."""
         answer: str | None = self.do(

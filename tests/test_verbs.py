@@ -119,6 +119,15 @@ def test_a_link_to_another_page_then_the_next_step_sees_it(verbs: Any) -> None:
     assert verbs.page.url.endswith("/verbs.html")
 
 
+def test_expect_url_waits_for_the_address_and_fails_on_another(verbs: Any) -> None:
+    records = run_steps(verbs, "[{click: Docs link}, {expect_url: '#anchor'}]")
+    assert passed(records), records[-1].error
+    records = run_steps(verbs, "[{expect_url: {url: /second.html, timeout: 0.5}}]")
+    assert records[-1].status == "failed"
+    assert "does not contain '/second.html'" in (records[-1].error or "")
+    assert records[-1].attempts == 1, "a polling verb is not retried on top of its own wait"
+
+
 def test_expect_a_described_element(verbs: Any) -> None:
     assert passed(run_steps(verbs, "[{expect: the Fruit dropdown}, {expect: Docs link}]"))
     records = run_steps(verbs, "[{expect: {text: the Checkout button, timeout: 0.5}}]")

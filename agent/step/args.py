@@ -99,6 +99,12 @@ class ExpectArgs(Args):
     text: str = Field(min_length=1, max_length=2000)
 
 
+class ExpectUrlArgs(Args):
+    """Text the page's address must contain; read again until the timeout."""
+
+    url: str = Field(min_length=1, max_length=10_000, description="A part of the URL.")
+
+
 class ExtractArgs(Args):
     """Read the text of a described element."""
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
+from actions.retry import polling
 from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
-from agent.errors import VerificationFailed
+from agent.errors import UsageError, VerificationFailed
 from agent.step.act import act, act_where_it_shows, before, wait_for_change
 from agent.step.args import (
     DragArgs,
     ExpectArgs,
+    ExpectUrlArgs,
     ExtractArgs,
     GoalArgs,
     GotoArgs,
@@ -30,7 +32,7 @@ from agent.step.args import (
 from agent.step.context import StepRun
 from agent.step.goals import run_goal
 from agent.step.locate import locate
-from agent.step.reads import extract, find_text, poll_for, present
+from agent.step.reads import POLL_S, extract, find_text, poll_for, present
 from agent.step.registry import Registry
 from perception.matching import Intent
 
@@ -210,6 +212,23 @@ def wait_for(step: StepRun, args: WaitForArgs) -> None:
 def expect(step: StepRun, args: ExpectArgs) -> None:
     """The text (or a described element) must be visible, read again until the timeout."""
     poll_for(step, lambda: find_text(step, args.text), args.text, expect=True)
+
+
+@VERBS.verb(
+    "expect_url", ExpectUrlArgs, shorthand="url", describe=lambda a: a.url, polls=True,
+    timeout=EXPECT_TIMEOUT_S,
+)  # fmt: skip
+def expect_url(step: StepRun, args: ExpectUrlArgs) -> None:
+    """The page's address must contain the text, read again until the timeout."""
+    page = step.page
+    if page is None:
+        raise UsageError("expect_url is a browser verb; on a desktop, `expect` the window's text")
+    url = polling(timeout_s=step.remaining(), interval_s=POLL_S, accept=lambda u: args.url in u)(
+        lambda: str(page.url)
+    )
+    step.capture()
+    if args.url not in url:
+        raise VerificationFailed(f"the page is at {url!r}, which does not contain {args.url!r}")
 
 
 @VERBS.verb("extract", ExtractArgs, shorthand="what", describe=lambda a: a.what)

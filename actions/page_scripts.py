@@ -1,0 +1,92 @@
+"""The JavaScript the browser executor runs in pages: hit tests, state reads, select and fill.
+
+Plain strings, evaluated by :mod:`actions.playwright`; each takes CSS pixels.
+"""
+
+from __future__ import annotations
+
+# Whether the element at a point is the target (or inside it, or a label of it): one rule
+# for the hit test before a click and for finding a visible point of a covered target.
+IS_TARGET_JS = """(el, hit) => {
+  if (!hit) return false;
+  const labels = el.labels ? Array.from(el.labels) : [];
+  return el === hit || el.contains(hit) || hit.contains(el) && hit.tagName === 'LABEL'
+    || labels.some(l => l === hit || l.contains(hit));
+}"""
+HIT_TEST_JS = """(el, [x, y]) => {
+  const isTarget = IS_TARGET;
+  const hit = document.elementFromPoint(x, y);
+  if (!hit) return {ok: false, at: null};
+  const text = (hit.innerText || hit.value || '').trim().slice(0, 60);
+  return {ok: isTarget(el, hit),
+          at: `<${hit.tagName.toLowerCase()}${hit.id ? '#' + hit.id : ''}> ${text}`};
+}""".replace("IS_TARGET", IS_TARGET_JS)
+# Points of the element's box, centre first and then a 7x7 grid inward from it, until one
+# where the element itself (not what covers it) is hit.
+VISIBLE_POINT_JS = """(el) => {
+  const isTarget = IS_TARGET;
+  const r = el.getBoundingClientRect();
+  const fractions = [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95];
+  for (const fy of fractions) for (const fx of fractions) {
+    const x = r.left + r.width * fx, y = r.top + r.height * fy;
+    if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
+    if (isTarget(el, document.elementFromPoint(x, y))) return [x, y];
+  }
+  return null;
+}""".replace("IS_TARGET", IS_TARGET_JS)
+STATE_JS = """([x, y]) => {
+  const a = document.activeElement;
+  let inner = [];
+  if (x !== null) {
+    let el = document.elementFromPoint(x, y);
+    while (el && el !== document.documentElement) {
+      if (el.scrollHeight > el.clientHeight || el.scrollWidth > el.clientWidth) {
+        inner = [el.scrollLeft, el.scrollTop];
+        if (el.scrollTop || el.scrollLeft || getComputedStyle(el).overflowY !== 'visible') break;
+      }
+      el = el.parentElement;
+    }
+  }
+  const focus = a ? `${a.tagName}#${a.id}.${a.name || ''}` : '';
+  const value = a && 'value' in a && a.tagName !== 'BUTTON' ? String(a.value) : null;
+  return {focus, value, scroll: [window.scrollX, window.scrollY, ...inner]};
+}"""
+VALUE_AT_JS = """([x, y]) => {
+  let el = document.elementFromPoint(x, y);
+  if (el && el.tagName === 'LABEL' && el.control) el = el.control;
+  if (el && el.tagName === 'SELECT')
+    return el.selectedOptions.length ? el.selectedOptions[0].label : '';
+  const a = document.activeElement;
+  if (a && a.isContentEditable) return a.innerText;
+  if (a && 'value' in a && a.tagName !== 'BUTTON' && a !== document.body) return String(a.value);
+  return null;
+}"""
+SELECT_AT_JS = """([x, y, option]) => {
+  let el = document.elementFromPoint(x, y);
+  if (el && el.tagName === 'LABEL' && el.control) el = el.control;
+  while (el && el.tagName !== 'SELECT') el = el.parentElement;
+  if (!el) return 'no select box at the point';
+  const o = Array.from(el.options).find(o => o.label === option || o.value === option
+    || o.label.trim().toLowerCase() === option.trim().toLowerCase());
+  if (!o) return 'no option ' + JSON.stringify(option) + '; options: '
+    + Array.from(el.options).map(o => o.label).join(', ');
+  el.value = o.value;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  return '';
+}"""
+# Date, time, colour and range inputs ignore typed keys in a locale-dependent way: set their value
+# (ISO format, as the HTML spec defines it) the way Playwright's fill does.
+FILL_SPECIAL_JS = """([x, y, text]) => {
+  let el = document.elementFromPoint(x, y);
+  if (el && el.tagName === 'LABEL' && el.control) el = el.control;
+  const special = ['date', 'time', 'datetime-local', 'month', 'week', 'color', 'range'];
+  if (!el || el.tagName !== 'INPUT' || !special.includes(el.type)) return null;
+  el.focus();
+  el.value = text;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  if (el.value === text) return '';
+  const format = el.type === 'date' ? 'YYYY-MM-DD' : 'its ISO format';
+  return `a ${el.type} field takes ${format}; ${JSON.stringify(text)} was refused`;
+}"""

@@ -1,0 +1,133 @@
+"""The ``agent`` command's arguments: the parser, its engine options and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from agent.engines import ENGINES
+from agent.errors import UserError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class Parser(argparse.ArgumentParser):
+    """Exits with EXIT_USAGE (2) on bad arguments, like every other usage error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"agent: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every ``agent`` subcommand."""
+    parser = Parser(prog="agent", description="Automate browsers and desktops from screenshots.")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    run = sub.add_parser("run", help="run task files")
+    run.add_argument("tasks", nargs="+", type=Path, metavar="TASK.yaml")
+    engine_options(run)
+    run.add_argument("--out", type=Path, default=Path("runs"), help="where run folders go")
+    run.add_argument("--headed", action="store_true", help="show the browser window")
+    run.add_argument(
+        "--workers", type=int, default=1, help="run task files in N parallel processes"
+    )
+    run.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
+    run.add_argument(
+        "--yes", action="store_true", help="confirm every `confirm: true` step without asking"
+    )
+    run.add_argument(
+        "--cache",
+        choices=("read-write", "read-only", "write-only", "off"),
+        help="the locate cache beside each task (TASK.cache.yaml); default read-write, "
+        "read-only when CI is set (GUI_AGENT_CACHE)",
+    )
+    run.add_argument(
+        "--display",
+        type=_display_choice,
+        help='desktop tasks: "auto" ($DISPLAY, else a virtual one), "virtual" or ":N"',
+    )
+    run.add_argument("--open", action="store_true", help="open the report in a web browser")
+    run.add_argument(
+        "--env-file",
+        type=Path,
+        help="NAME=value lines for ${NAME} and secrets (beside the environment)",
+    )
+
+    report = sub.add_parser("report", help="rebuild a run's report.html from its trace")
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    report.add_argument("--open", action="store_true", help="open it in a web browser")
+
+    locate = sub.add_parser("locate", help="find a described element in an image (pixels only)")
+    locate.add_argument("image", type=Path)
+    locate.add_argument("description")
+    engine_options(locate)
+    locate.add_argument("--scale", type=float, default=1.0, help="image pixels per screen pixel")
+
+    sub.add_parser("schema", help="print the JSON Schema of task files")
+
+    serve = sub.add_parser("serve", help="the REST API and web page for grounding and runs")
+    serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--token", help="required off loopback (or GUI_AGENT_TOKEN)")
+    serve.add_argument("--runs", type=Path, default=Path("runs"), help="the runs to list")
+    engine_options(serve)
+    return parser
+
+
+def _display_choice(value: str) -> str:
+    from actions.display import DISPLAY_CHOICES, check_display_choice
+
+    try:
+        return check_display_choice(value)
+    except UserError:
+        raise argparse.ArgumentTypeError(f"expected {DISPLAY_CHOICES}, got {value!r}") from None
+
+
+def engine_options(parser: argparse.ArgumentParser) -> None:
+    """Add the engine options (one group) to a subcommand."""
+    group = parser.add_argument_group("engine")
+    group.add_argument(
+        "--engine", choices=ENGINES, help="auto (default): offline, and the model when unsure"
+    )
+    group.add_argument("--model", help="Qwen3-VL folder or hub id; with --endpoint, its name")
+    group.add_argument(
+        "--endpoint", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1"
+    )
+    group.add_argument("--api-key-env", help="variable holding the endpoint's key (OPENAI_API_KEY)")
+    group.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"))
+    group.add_argument("--max-pixels", type=int, help="image budget for the model, in pixels")
+    group.add_argument(
+        "--image-budget",
+        choices=("small", "medium", "large"),
+        help="image budget presets: 256, 512 or 1024 visual tokens (instead of --max-pixels)",
+    )
+    group.add_argument(
+        "--zoom",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ground in two passes (whole screen, then a crop); default: on screens over "
+        "twice the image budget",
+    )
+    group.add_argument("--moe-top-k", type=int, help="experts per token for MoE checkpoints")
+    group.add_argument(
+        "--quantize",
+        choices=("4bit", "8bit", "int8"),
+        help="4bit/8bit: bitsandbytes, CUDA only; int8: dynamic quantisation of the language "
+        "model's linear layers, CPU only",
+    )
+    group.add_argument(
+        "--threshold", type=float, help="auto: offline confidence below this asks the model"
+    )
+
+
+def engine_settings(args: Any) -> dict[str, Any]:
+    """The engine options given on the command line (None where not given)."""
+    keys = ("engine", "model", "endpoint", "api_key_env", "device", "max_pixels", "image_budget",
+            "zoom", "moe_top_k", "quantize", "threshold")  # fmt: skip
+    return {key: getattr(args, key, None) for key in keys}
