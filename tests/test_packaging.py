@@ -32,13 +32,13 @@ def test_the_wheel_holds_the_three_packages_and_the_script(tmp_path: Path) -> No
         names = archive.namelist()
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
         assert "agent = agent.cli:main" in archive.read(entry_points).decode()
-    for package in ("agent", "actions", "perception"):
+    for package in ("agent", "agent/step", "actions", "perception"):
         assert f"{package}/__init__.py" in names
     assert not any(name.startswith("tests/") for name in names)
     # Import all three from the wheel itself, not from the source tree.
     code = (
-        "import agent, actions, perception, agent.cli\n"
-        "print(agent.__file__, actions.__file__, perception.__file__)"
+        "import agent, actions, perception, agent.cli, agent.runner, agent.step.verbs\n"
+        "print(agent.__file__, actions.__file__, perception.__file__, agent.step.verbs.__file__)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True,

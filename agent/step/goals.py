@@ -12,7 +12,7 @@ from typing import Any
 
 from actions.schema import ACTION_ADAPTER, Action
 from agent.cache import PlanEntry, PlannedAction, where
-from agent.errors import ModelError, VerificationFailed
+from agent.errors import ModelError, ModelOutputError, VerificationFailed
 from agent.step.act import act, before, read_state
 from agent.step.args import GoalArgs
 from agent.step.context import StepRun
@@ -93,8 +93,10 @@ def _plan_live(
                 plan = step.engine.plan(shot, args.goal, history=history)
         except ModelError as exc:  # unparseable, or coordinates off the grid: tell the model
             engine = step.engine
-            last = engine.last_raw if isinstance(engine, KeepsRawOutput) else None
-            step.record.plan.append({"error": str(exc), "raw": getattr(exc, "raw", None) or last})
+            raw = exc.raw if isinstance(exc, ModelOutputError) else None
+            if raw is None and isinstance(engine, KeepsRawOutput):
+                raw = engine.last_raw
+            step.record.plan.append({"error": str(exc), "raw": raw})
             bad += 1
             if bad >= MAX_BAD_ANSWERS:
                 raise
