@@ -13,6 +13,8 @@ from tenacity import (
     retry_if_not_result,
     stop_after_attempt,
     stop_after_delay,
+    stop_before_delay,
+    wait_exponential,
     wait_fixed,
 )
 
@@ -55,6 +57,18 @@ def http_retrying(
         retry=retry_if_exception_type(retry_on),
         wait=wait_exponential(multiplier=0.5, max=8),
         before_sleep=before_sleep_log(log, logging.WARNING),
+        reraise=True,
+    )
+
+
+def waiting_for(*, timeout_s: float, retry_on: type[BaseException]) -> Retrying:
+    """Look again while ``retry_on`` is raised, backing off from 0.1 s to 1 s between looks,
+    as long as the next look still starts within ``timeout_s``; then the last error."""
+    return Retrying(
+        stop=stop_before_delay(max(0.0, timeout_s)),
+        retry=retry_if_exception_type(retry_on),
+        wait=wait_exponential(multiplier=0.1, min=0.1, max=1.0),
+        before_sleep=before_sleep_log(log, logging.DEBUG),
         reraise=True,
     )
 

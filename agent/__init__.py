@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from agent.errors import (
     ActionError,
     AgentError,
+    AmbiguousTarget,
     BrowserNotFound,
     CoordinateError,
     DisplayUnavailable,
@@ -49,6 +50,7 @@ __all__ = [
     "Agent",
     "ActionError",
     "AgentError",
+    "AmbiguousTarget",
     "BrowserNotFound",
     "CoordinateError",
     "DisplayUnavailable",

@@ -21,7 +21,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from actions.base import BlocksRequests, Executor
 from agent.cache import LocateCache
 from agent.engines import engine_for
-from agent.errors import AgentError, ElementNotFound, StepFailed, UsageError, usage_error
+from agent.errors import (
+    AgentError,
+    AmbiguousTarget,
+    ElementNotFound,
+    StepFailed,
+    UsageError,
+    usage_error,
+)
 from agent.prefetch import Prefetch
 from agent.run import RUN_OPTIONS, Run, new_run
 from agent.secrets import Secrets
@@ -329,9 +336,12 @@ class Agent(VerbMethods):
 
         Raises:
             ElementNotFound: Nothing matches well enough.
+            AmbiguousTarget: Several elements match equally well.
         """
         shot = self.executor.capture()
         found = self.engine.locate(shot, description, page=self.page)
+        if found.element is None and found.tie:
+            raise AmbiguousTarget(found.ambiguity(description))
         if found.element is None:
             raise ElementNotFound(f"nothing matches {description!r}")
         return found.element

@@ -123,7 +123,8 @@ def _locate(args: Any, console: Console) -> int:
     found = engine.locate(shot, args.description)
     if found.element is None:
         near = [c.summary() for c in found.candidates[:3]]
-        console.print(json.dumps({"error": "no match", "closest": near}, ensure_ascii=False))
+        error = found.ambiguity(args.description) if found.tie else "no match"
+        console.print(json.dumps({"error": error, "closest": near}, ensure_ascii=False))
         return EXIT_FAILED
     result = found.element.summary()
     result.pop("handle", None)

@@ -15,6 +15,7 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     │   └── EndpointError          a model server cannot be reached or refuses (after retries)
     ├── ModelError                 the engine could not answer (recorded on the step, retried)
     │   ├── ElementNotFound        nothing on the screen matches the description
+    │   ├── AmbiguousTarget        several elements match equally well: nothing is guessed
     │   ├── ModelOutputError       the model's text holds no usable answer (kept as ``raw``)
     │   └── CoordinateError        the model's coordinates are off the grid or not numbers
     ├── ActionError                an action ran but did not do what it promised (retried)
@@ -108,6 +109,11 @@ class ModelError(AgentError):
 
 class ElementNotFound(ModelError):
     """Nothing on the screen matches the description well enough."""
+
+
+class AmbiguousTarget(ModelError):
+    """Several elements match the description equally well; the message lists them and the
+    step acts on none (a model engine, when configured, is asked to tell them apart)."""
 
 
 class ModelOutputError(ModelError):

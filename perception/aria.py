@@ -8,6 +8,7 @@ viewport, so they can lie outside it (above or below the fold).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 import yaml
 
 from perception.elements import Box, Element
+
+log = logging.getLogger(__name__)
 
 _KEY = re.compile(
     r'^(?P<role>[A-Za-z][\w-]*)(?: (?P<name>"(?:[^"\\]|\\.)*"))?(?P<attrs>(?: \[[^\]]*\])*)$'
@@ -64,14 +67,87 @@ class AriaNode:
 
 
 def parse_snapshot(snapshot: str) -> list[AriaNode]:
-    """Flatten a snapshot into nodes in document order; unparseable lines are skipped."""
+    """Flatten a snapshot into nodes in document order; unparseable lines are skipped.
+
+    Playwright's snapshot is YAML until a text is one YAML refuses (an element whose text is
+    ``=``, say, gives ``: =``): then each line is read on its own, and only a line that is
+    not of the snapshot's form is dropped, never the page.
+    """
     try:
         data = yaml.load(snapshot, Loader=_Loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
-        return []
+    except yaml.YAMLError as exc:
+        log.debug("aria snapshot is not YAML (%s); reading it line by line", exc)
+        data = _lines_to_items(snapshot)
     nodes: list[AriaNode] = []
     _walk(data if isinstance(data, list) else [], nodes, 0, None)
     return nodes
+
+
+def _lines_to_items(snapshot: str) -> list[Any]:
+    """The snapshot's list structure (as YAML would give it) read line by line: ``- key``,
+    ``- key: text`` or ``- key:`` with children indented below."""
+    root: list[Any] = []
+    stack: list[tuple[int, list[Any]]] = [(-1, root)]
+    for number, line in enumerate(snapshot.splitlines(), 1):
+        stripped = line.lstrip(" ")
+        if not stripped.strip():
+            continue
+        if not stripped.startswith("- "):
+            log.debug("aria snapshot line %d dropped: %r", number, line[:120])
+            continue
+        indent = len(line) - len(stripped)
+        while stack[-1][0] >= indent:
+            stack.pop()
+        key, value = _split_item(stripped[2:].rstrip())
+        siblings = stack[-1][1]
+        if value is _CHILDREN:
+            children: list[Any] = []
+            siblings.append({key: children})
+            stack.append((indent, children))
+        else:
+            siblings.append(key if value is None else {key: value})
+    return root
+
+
+_CHILDREN = object()
+"""A line ending in ``:``: its children follow, indented."""
+
+
+def _split_item(content: str) -> tuple[str, Any]:
+    """``role "name" [attrs]: text`` -> (key, text); the colon that splits them is the first
+    outside the quoted name and the brackets."""
+    quoted = bracket = False
+    escaped = False
+    for index, char in enumerate(content):
+        if quoted:
+            escaped = not escaped and char == "\\"
+            if char == '"' and not escaped:
+                quoted = False
+            continue
+        if char == '"':
+            quoted = True
+        elif char == "[":
+            bracket = True
+        elif char == "]":
+            bracket = False
+        elif char == ":" and not bracket:
+            rest = content[index + 1 :]
+            if not rest.strip():
+                return content[:index], _CHILDREN
+            if rest.startswith(" "):
+                return content[:index], _unquote(rest.strip())
+    return content, None
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        try:
+            return str(json.loads(text))
+        except json.JSONDecodeError:
+            return text[1:-1]
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        return text[1:-1].replace("''", "'")
+    return text
 
 
 # Roles whose node, when it holds nothing but text, reads as a label for the next sibling.

@@ -61,9 +61,12 @@ class AutoEngine:
             return found
         answer = self.vlm.locate(screenshot, description, intent=intent, page=page)
         self._from_vlm()
-        answer.notes.insert(
-            0, f"offline best {best:.2f} < {self.threshold:g}: asked {self.vlm.name}"
+        why = (
+            f"offline tie between {len(found.candidates)} candidates"
+            if found.tie
+            else f"offline best {best:.2f} < {self.threshold:g}"
         )
+        answer.notes.insert(0, f"{why}: asked {self.vlm.name}")
         return answer
 
     def find_text(self, screenshot: Screenshot, text: str, *, page: Any = None) -> Element | None:

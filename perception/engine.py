@@ -20,8 +20,8 @@ class Located:
     Attributes:
         element: The chosen element, or None when nothing matched well enough.
         candidates: The best candidates, best first (the chosen one included), for the trace.
-        tie: True when the two best candidates were equally good and distinct: the choice
-            followed reading order and the trace says so.
+        tie: True when the best candidates were equally good and distinct: then ``element``
+            is None (nothing is guessed) and ``candidates`` starts with the tied ones.
         raw: The engine's raw output, when it has one (a model's text).
         notes: Short remarks for the trace (which sources ran, why OCR was used).
     """
@@ -31,6 +31,21 @@ class Located:
     tie: bool = False
     raw: str | None = None
     notes: list[str] = field(default_factory=list)
+
+    def ambiguity(self, description: str) -> str:
+        """What a tie is, for an AmbiguousTarget error: the tied candidates and what to say
+        instead."""
+        best = self.candidates[0].confidence if self.candidates else 0.0
+        tied = [c for c in self.candidates if c.confidence >= best - 0.02]
+        listed = "; ".join(
+            f"{c.text[:40]!r} ({c.role} at {c.box.x0:.0f},{c.box.y0:.0f})" for c in tied[:5]
+        )
+        return (
+            f"{description!r} matches {len(tied)} elements equally well: {listed}. Nothing "
+            "was acted on; say which one: quote its exact text, name its role (button, link, "
+            "field, checkbox...), or let a model decide (--engine auto with --model or "
+            "--endpoint)"
+        )
 
 
 @dataclass

@@ -90,19 +90,40 @@ def has_end_mark(gray: Any, box: Box) -> bool:
     """Whether a field ends in a small mark of its own at the right (a select box's arrow, a
     date field's calendar), apart from any text at its left: what tells a select box from a
     plain text field when neither has a label."""
+    return _end_mark(gray, box) is not None
+
+
+def has_end_arrow(gray: Any, box: Box) -> bool:
+    """Whether that mark is an arrow (a select box's): flatter than it is wide and narrowing
+    downwards, where a date field's calendar is as tall as it is wide."""
+    mark = _end_mark(gray, box)
+    if mark is None:
+        return False
+    rows = mark.any(axis=1).nonzero()[0]
+    if not len(rows):
+        return False
+    height = int(rows[-1] - rows[0] + 1)
+    widths = mark[rows[0] : rows[-1] + 1].sum(axis=1)
+    return height <= 0.8 * mark.shape[1] and int(widths[-1]) < int(widths.max())
+
+
+def _end_mark(gray: Any, box: Box) -> Any:
+    """The ink of the field's end mark (a boolean array), or None when it has none."""
     inner = _inside(gray, box)
     if not inner.size:
-        return False
+        return None
     columns = _inked_columns(inner)
     if not len(columns):
-        return False
+        return None
     width = inner.shape[1]
     right = int(columns[-1])
     # The last run of inked columns: where the mark starts.
     gaps = (columns[1:] - columns[:-1] > 3).nonzero()[0]
     start = int(columns[gaps[-1] + 1]) if len(gaps) else int(columns[0])
     mark = right - start + 1
-    return right > 0.85 * width and mark <= max(24, 0.12 * width) and (start > 0.5 * width)
+    if right > 0.85 * width and mark <= max(24, 0.12 * width) and (start > 0.5 * width):
+        return inner[:, start : right + 1] < 128
+    return None
 
 
 def _inside(gray: Any, box: Box) -> Any:

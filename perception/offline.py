@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from agent.errors import EngineCannotPlan, MissingDependency
+from agent.errors import AmbiguousTarget, EngineCannotPlan, MissingDependency
 from perception.aria import AriaNode, parse_snapshot
+from perception.choose import ACCEPT, choose, fuse
 from perception.dom_words import SKIP_ROLES, holds_word, refine_text_box, word_inside
 from perception.elements import Box, Element
 from perception.engine import Located, Plan
-from perception.fields import field_for_label, find_fields, has_end_mark
+from perception.fields import field_for_label, find_fields, has_end_arrow, has_end_mark
 from perception.labels import LabelReader
 from perception.lines import beside_labels, line_candidates, merge_lines
 from perception.matching import (
@@ -39,12 +40,10 @@ from perception.toggles import TOGGLES, toggle_for_label
 
 log = logging.getLogger(__name__)
 
-ACCEPT = 0.6
-"""The lowest score that counts as a match."""
 DOM_CONFIDENT = 0.75
 """A DOM match this good (the words contained in an element's text) skips OCR."""
-TIE_MARGIN = 0.02
-"""Two candidates closer than this are a tie."""
+SELECT_FOR_TYPING = 0.8
+"""How much worse a select box fits a step that types (it takes a choice, not keys)."""
 
 
 class OfflineEngine:
@@ -120,11 +119,15 @@ class OfflineEngine:
         scored: list[Element] = []
         nodes: dict[int, AriaNode] = {}  # each candidate's node
         all_nodes = self._dom_nodes(page)
+        # A combobox with options of its own is a select box: nothing can be typed into it.
+        selects = {n.parent_ref for n in all_nodes if n.role == "option" and n.parent_ref}
         for node in all_nodes:
             if node.role in SKIP_ROLES or node.box is None:
                 continue
             text = node.name if node.role in EDITABLE else node.label
             value = score(query, text=text, role=node.role, intent=intent)
+            if intent is Intent.TYPE and node.ref in selects:
+                value *= SELECT_FOR_TYPING
             if node.role in EDITABLE and not node.name and node.preceding_text:
                 # An unnamed field answers to the text just before it (a label without
                 # ``for``), a little below a field that carries the name itself.
@@ -161,7 +164,7 @@ class OfflineEngine:
             scored.sort(key=lambda e: -e.confidence)
             if scored and scored[0].confidence >= DOM_CONFIDENT:
                 notes.append("ocr labels")
-                return self._finish(scored, query, intent, screenshot, notes)
+                return self._finish(scored, query, intent, screenshot, notes, page)
             notes.append("ocr labels and lines")
             lines = self._screen_lines(screenshot, detector=True)
             scored = line_candidates(query, lines, intent)
@@ -172,10 +175,10 @@ class OfflineEngine:
             lines = self._ocr_lines(screenshot, required=page is None)
             if lines:
                 notes.append("ocr" if page is None else f"ocr (best DOM match {best:.2f})")
-                scored = _fuse(scored, line_candidates(query, lines, intent))
+                scored = fuse(scored, line_candidates(query, lines, intent))
         else:
             notes.append("dom")
-        return self._finish(scored, query, intent, screenshot, notes)
+        return self._finish(scored, query, intent, screenshot, notes, page)
 
     def _finish(
         self,
@@ -184,6 +187,7 @@ class OfflineEngine:
         intent: Intent,
         screenshot: Screenshot,
         notes: list[str],
+        page: Any = None,
     ) -> Located:
         """Choose among the candidates. From pixels, a field to type into is the box beside
         (or around) its label, and a checkbox or radio button the small box beside its label,
@@ -197,15 +201,18 @@ class OfflineEngine:
         wants_toggle = intent is Intent.CLICK and bool(query.roles & TOGGLES) and bool(query.text)
         from_dom = any(e.engine == "offline/dom" and e.confidence >= ACCEPT for e in scored)
         if not self.use_ocr or from_dom or not (wants_field or wants_toggle):
-            return _choose(scored, screenshot, notes)
+            return choose(scored, screenshot, notes, query, page)
         labels: set[int] = set()
         if wants_field and not query.text:  # "the field": every field there is
             gray = self._gray(screenshot)
 
             def chance(box: Box) -> float:
-                # "The dropdown": a box with an arrow of its own at its right end first.
+                # "The dropdown": a box ending in an arrow first, then one ending in another
+                # mark of its own (a date field's calendar), then any box.
                 if intent is not Intent.SELECT:
                     return 0.7
+                if has_end_arrow(gray, box):
+                    return 0.74
                 return 0.72 if has_end_mark(gray, box) else 0.68
 
             onto = [
@@ -236,7 +243,7 @@ class OfflineEngine:
                 for e in scored
             ]
             scored = sorted(onto + rest, key=lambda e: -e.confidence)
-        return _choose(scored, screenshot, notes)
+        return choose(scored, screenshot, notes, query, page)
 
     def _gray(self, screenshot: Screenshot) -> Any:
         """The capture in gray levels (a numpy array), kept for the latest screen."""
@@ -305,8 +312,15 @@ class OfflineEngine:
         return out
 
     def extract(self, screenshot: Screenshot, what: str, *, page: Any = None) -> Element | None:
-        """The described element; its ``value`` (a field, a checkbox) or ``text`` is the reading."""
-        return self.locate(screenshot, what, intent=Intent.TEXT, page=page).element
+        """The described element; its ``value`` (a field, a checkbox) or ``text`` is the reading.
+
+        Raises:
+            AmbiguousTarget: Several elements match equally well.
+        """
+        found = self.locate(screenshot, what, intent=Intent.TEXT, page=page)
+        if found.element is None and found.tie:
+            raise AmbiguousTarget(found.ambiguity(what))
+        return found.element
 
     def plan(self, screenshot: Screenshot, goal: str, *, history: list[str]) -> Plan:
         """The offline engine has no model: goal steps need a vision-language model engine."""
@@ -325,47 +339,3 @@ def _value_of(node: AriaNode) -> str | None:
         state = node.attrs.get("checked")
         return "mixed" if state == "mixed" else str(state is not None).lower()
     return None
-
-
-def _fuse(dom: list[Element], ocr: list[Element]) -> list[Element]:
-    """Merge OCR candidates into DOM ones that sit at the same place; keep the rest."""
-    merged = list(dom)
-    for candidate in ocr:
-        cx, cy = candidate.point
-        holder = next((d for d in dom if d.box.contains_point(cx, cy)), None)
-        if holder is not None and candidate.confidence <= holder.confidence + 0.05:
-            continue  # the DOM already has it, with a handle
-        if holder is not None and holder.role in INTERACTIVE:
-            candidate = candidate.model_copy(update={"handle": holder.handle, "role": holder.role})
-        merged.append(candidate)
-    merged.sort(key=lambda e: -e.confidence)
-    return merged
-
-
-def _choose(scored: list[Element], screenshot: Screenshot, notes: list[str]) -> Located:
-    good = [e for e in scored if e.confidence >= ACCEPT]
-    candidates = scored[:5]
-    if not good:
-        return Located(element=None, candidates=candidates, notes=notes)
-    top = good[0].confidence
-    tied = [e for e in good if top - e.confidence < TIE_MARGIN]
-    distinct = [tied[0]]
-    for element in tied[1:]:
-        if not any(_same_place(element, kept) for kept in distinct):
-            distinct.append(element)
-    width, height = screenshot.size
-    # Reading order decides between equals, on-screen first; the trace records the tie.
-    distinct.sort(key=lambda e: (not e.box.inside(width, height), e.box.y0, e.box.x0))
-    chosen = distinct[0]
-    if len(distinct) > 1:
-        notes.append(f"tie between {len(distinct)} candidates; chose the first in reading order")
-        candidates = distinct + [e for e in candidates if e not in distinct]
-    else:
-        candidates = [chosen] + [e for e in candidates if e is not chosen]
-    return Located(element=chosen, candidates=candidates[:5], tie=len(distinct) > 1, notes=notes)
-
-
-def _same_place(a: Element, b: Element) -> bool:
-    ax, ay = a.point
-    bx, by = b.point
-    return a.box.contains_point(bx, by) or b.box.contains_point(ax, ay)

@@ -79,15 +79,15 @@ def test_snapshot_parsing_keeps_refs_boxes_values_and_flags() -> None:
     assert parse_snapshot("not: [valid") == []
 
 
-def test_a_tie_is_reported_and_resolved_in_reading_order(executor: Any) -> None:
+def test_a_tie_is_reported_and_nothing_is_guessed(executor: Any) -> None:
     executor.page.set_content(
         "<ul><li>Milk <button>Delete</button></li><li>Eggs <button>Delete</button></li></ul>"
     )
     found = OfflineEngine().locate(executor.capture(), "Delete", page=executor.page)
     assert found.tie is True
-    assert found.element is not None
+    assert found.element is None
     first, second = found.candidates[:2]
-    assert first.box.y0 < second.box.y0 and first is found.element
+    assert first.text == second.text == "Delete" and first.box.y0 < second.box.y0
     assert any("tie" in note for note in found.notes)
 
 

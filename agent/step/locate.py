@@ -4,7 +4,8 @@ it into view."""
 from __future__ import annotations
 
 from actions.base import Reveals
-from agent.errors import ActionError, ElementNotFound, ModelError
+from actions.retry import waiting_for
+from agent.errors import ActionError, AmbiguousTarget, ElementNotFound, ModelError
 from agent.step.context import StepRun
 from perception.elements import Element
 from perception.engine import LocatesMany
@@ -13,14 +14,27 @@ from perception.screen import Screenshot
 
 REVEAL_TRIES = 3
 """Captures (and scrolls) before a target that stays off screen is an error."""
+ACT_RESERVE_S = 1.5
+"""The part of a step's time that waiting for its target leaves to the action and its check."""
 
 
 def locate(step: StepRun, description: str, intent: Intent) -> Element:
     """Capture and find an element, scrolling it into view when it lies off screen.
 
-    On a step's first try, a validated cache entry or a box from one shared model call
-    answers without asking the engine again.
+    A target that is not there yet is looked for again, backing off, until the step's timeout
+    leaves only the time its action and check need (as Playwright's actions wait). On a
+    step's first try, a validated cache entry or a box from one shared model call answers
+    without asking the engine again.
     """
+    waiting = waiting_for(timeout_s=step.remaining() - ACT_RESERVE_S, retry_on=ElementNotFound)
+    for attempt in waiting:
+        with attempt:
+            return _locate_now(step, description, intent)
+    raise AssertionError("unreachable")  # pragma: no cover - tenacity returns or raises
+
+
+def _locate_now(step: StepRun, description: str, intent: Intent) -> Element:
+    """One look (and, for a target off screen, a few scrolls); ElementNotFound if absent."""
     executor = step.executor
     for _ in range(REVEAL_TRIES):
         shot = step.capture()
@@ -35,6 +49,8 @@ def locate(step: StepRun, description: str, intent: Intent) -> Element:
             found = step.engine.locate(shot, description, intent=intent, page=step.page)
         step.note(found)
         element = found.element
+        if element is None and found.tie:
+            raise AmbiguousTarget(found.ambiguity(description))
         if element is None:
             near = ", ".join(
                 f"{c.text[:40]!r} ({c.role}, {c.confidence:.2f})" for c in found.candidates[:3]

@@ -36,6 +36,8 @@ def present(step: StepRun, description: str, shot: Screenshot | None = None) -> 
     with step.engine_call("locate"):
         found = step.engine.locate(shot, description, intent=Intent.TEXT, page=step.page)
     element = found.element
+    if element is None and found.tie:
+        element = found.candidates[0]  # several are there: any one shows it is
     if element is None or element.confidence < PRESENCE_CONFIDENCE:
         return None
     step.note(found)

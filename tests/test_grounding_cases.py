@@ -1,0 +1,128 @@
+"""Grounding cases from real applications, reproduced on a page of our own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from perception.aria import parse_snapshot
+from perception.offline import OfflineEngine
+from tests.conftest import page_url
+from tests.helpers import log_lines, run_steps
+
+
+@pytest.fixture
+def cases(executor: Any, site: Any) -> Any:
+    executor.page.goto(page_url(site, "grounding.html"))
+    return executor
+
+
+def test_a_snapshot_line_yaml_refuses_drops_nothing() -> None:
+    # Playwright writes an element whose text is `=` as `: =`, which YAML refuses.
+    (node,) = parse_snapshot("- generic [ref=e2] [box=1,2,3,4]: =")
+    assert (node.role, node.text, node.ref, node.box) == ("generic", "=", "e2", (1, 2, 3, 4))
+
+
+@pytest.mark.parametrize(
+    "page", ["grounding.html", "verbs.html", "hostile.html"], ids=lambda p: p.split(".")[0]
+)
+def test_the_line_reader_reads_real_snapshots_as_yaml_does(
+    executor: Any, site: Any, page: str
+) -> None:
+    from perception import aria
+
+    executor.page.goto(page_url(site, page))
+    snapshot = executor.page.aria_snapshot(mode="ai", boxes=True)
+    by_lines: list[aria.AriaNode] = []
+    aria._walk(aria._lines_to_items(snapshot), by_lines, 0, None)
+    assert parse_snapshot(snapshot) == by_lines
+    if page == "grounding.html":  # its `=` key makes YAML refuse the whole snapshot
+        assert any(n.text == "=" for n in by_lines)
+
+
+def test_a_page_yaml_refuses_is_still_read_from_the_dom(cases: Any) -> None:
+    shot = cases.capture()
+    found = OfflineEngine(use_ocr=False).locate(shot, "Save as", page=cases.page)
+    assert found.element is not None and found.element.engine == "offline/dom"
+    assert found.element.text == "Save as"
+
+
+def test_a_target_that_appears_later_is_waited_for(cases: Any) -> None:
+    records = run_steps(
+        cases, "[{click: Load later}, {click: Continue button}]", retries=0, timeout=6.0
+    )
+    assert [r.status for r in records] == ["passed", "passed"], records[-1].error
+    assert "late clicked" in log_lines(cases)
+    assert records[1].attempts == 1, "found by waiting within the try, not by a retry"
+
+
+def test_two_equal_buttons_fail_with_both_listed_and_nothing_clicked(cases: Any) -> None:
+    (record,) = run_steps(cases, "[{click: Export}]", retries=0)
+    assert record.status == "failed"
+    assert record.error and record.error.startswith("AmbiguousTarget: 'Export' matches 2")
+    assert record.tie and [c["text"] for c in record.candidates[:2]] == ["Export", "Export"]
+    assert record.action is None and log_lines(cases) == []
+
+
+def test_a_search_box_and_a_search_button_are_told_apart_by_what_the_step_wants(
+    cases: Any,
+) -> None:
+    (clicked,) = run_steps(cases, "[{click: Search}]", retries=0)
+    assert clicked.status == "failed" and "AmbiguousTarget" in (clicked.error or "")
+    records = run_steps(
+        cases, "[{type: {text: pens, into: Search}}, {click: Search button}]", retries=0
+    )
+    assert [r.status for r in records] == ["passed", "passed"], records[-1].error
+    assert records[0].element["role"] == "textbox" and log_lines(cases) == ["searched"]
+
+
+def test_an_exact_match_beats_a_near_one(cases: Any) -> None:
+    (record,) = run_steps(cases, "[{click: Save}]", retries=0)
+    assert record.status == "passed", record.error
+    assert log_lines(cases) == ["saved"]
+
+
+def test_of_two_equal_buttons_the_one_behind_a_dialog_is_not_a_candidate(
+    executor: Any,
+) -> None:
+    executor.page.set_content(
+        "<button onclick=\"document.title='page'\">Authorize</button>"
+        "<div style='position:fixed;inset:0;background:rgba(0,0,0,.4)'>"
+        "<div style='margin:200px auto;width:300px;background:#fff;padding:20px'>"
+        "<button onclick=\"document.title='dialog'\">Authorize</button></div></div>"
+    )
+    (record,) = run_steps(executor, "[{click: Authorize}]", retries=0)
+    assert record.status == "passed", record.error
+    assert executor.page.title() == "dialog"
+    assert any("covered" in note for note in record.notes)
+
+
+class _Picker:
+    """A stand-in model engine that answers with the last of the offline candidates: it tests
+    only that `auto` hands a tie to the model and uses its answer."""
+
+    name = "picker"
+    last_raw: str | None = None
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def locate(self, screenshot: Any, description: str, **_: Any) -> Any:
+        from perception.engine import Located
+
+        self.asked.append(description)
+        found = OfflineEngine(use_ocr=False).locate(screenshot, description, page=self.page)
+        return Located(element=found.candidates[1], candidates=found.candidates[:2])
+
+
+def test_auto_asks_the_model_to_break_a_tie(cases: Any) -> None:
+    from perception.auto import AutoEngine
+
+    picker = _Picker()
+    picker.page = cases.page  # type: ignore[attr-defined]
+    engine = AutoEngine(OfflineEngine(use_ocr=False), picker)  # type: ignore[arg-type]
+    (record,) = run_steps(cases, "[{click: Export}]", retries=0, engine=engine)
+    assert record.status == "passed", record.error
+    assert picker.asked == ["Export"] and log_lines(cases) == ["second Export"]
+    assert any("offline tie between" in note for note in record.notes)
