@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent.engines import EngineSettings, load_engine, make_engine  # noqa: E402
+from agent.errors import TaskFileError  # noqa: E402
 from agent.runner import run_task  # noqa: E402
 from agent.taskfile import load_task  # noqa: E402
 from benchmarks.common import write_results  # noqa: E402
@@ -47,7 +48,15 @@ def run_app(name: str, engine: Any, tasks: list[str] | None, out: Path) -> list[
             for path in paths:
                 app.reset()
                 started = time.monotonic()
-                loaded = load_task(path, env={**app.env})
+                try:
+                    loaded = load_task(path, env={**app.env})
+                except TaskFileError as exc:  # the corpus's own mistake: say so, go on
+                    rows.append({"app": name, "task": path.stem, "agent": "invalid",
+                                 "outcome": False, "passed": False, "false_pass": False,
+                                 "failing_step": None, "cause": str(exc), "seconds": 0.0,
+                                 "trace": None})  # fmt: skip
+                    _print_row(rows[-1])
+                    continue
                 trace, trace_path = run_task(loaded, engine=engine, out=out / name)
                 problem = module.CHECKS[path.stem](app, trace)
                 failing = next((s for s in trace.steps if s.status != "passed"), None)

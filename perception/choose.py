@@ -40,7 +40,7 @@ def choose(
     good = [e for e in scored if e.confidence >= ACCEPT]
     candidates = scored[:5]
     if not good:
-        return Located(element=None, candidates=candidates, notes=notes)
+        return Located(element=None, candidates=candidates, notes=notes, pool=scored)
     top = good[0].confidence
     tied = [e for e in good if top - e.confidence < TIE_MARGIN]
     for same in (_same_words, _same_letters):  # exact words, then the same case too
@@ -62,10 +62,12 @@ def choose(
     if len(distinct) > 1:
         notes.append(f"tie between {len(distinct)} candidates: none chosen")
         rest = [e for e in candidates if e not in distinct]
-        return Located(element=None, candidates=(distinct + rest)[:5], tie=True, notes=notes)
+        return Located(
+            element=None, candidates=(distinct + rest)[:5], tie=True, notes=notes, pool=scored
+        )
     chosen = distinct[0]
     candidates = [chosen] + [e for e in candidates if e is not chosen]
-    return Located(element=chosen, candidates=candidates[:5], notes=notes)
+    return Located(element=chosen, candidates=candidates[:5], notes=notes, pool=scored)
 
 
 _REACHABLE_JS = """(el) => {

@@ -31,6 +31,8 @@ class Located:
     tie: bool = False
     raw: str | None = None
     notes: list[str] = field(default_factory=list)
+    pool: list[Element] = field(default_factory=list, repr=False)
+    """Every candidate that matched at all, best first (what a relation chooses among)."""
 
     def ambiguity(self, description: str) -> str:
         """What a tie is, for an AmbiguousTarget error: the tied candidates and what to say

@@ -42,6 +42,17 @@ ROLE_WORDS: dict[str, frozenset[str]] = {
     "option": frozenset({"option", "radio"}),
     "item": frozenset({"listitem", "menuitem", "option", "treeitem"}),
 }
+# Containers, named alone (``the dialog``) as the place in a relation: ``the Save button in the
+# dialog``. Not role words at the end of a label ("Open dialog" stays a button's name).
+PLACE_WORDS: dict[str, frozenset[str]] = {
+    "dialog": frozenset({"dialog", "alertdialog"}),
+    "modal": frozenset({"dialog", "alertdialog"}),
+    "row": frozenset({"row"}),
+    "table": frozenset({"table", "grid"}),
+    "form": frozenset({"form"}),
+    "list": frozenset({"list", "listbox"}),
+    "menu": frozenset({"menu", "menubar"}),
+}
 # Two-word role phrases, tried before single words.
 ROLE_PHRASES: dict[str, frozenset[str]] = {
     "text box": ROLE_WORDS["textbox"],
@@ -156,7 +167,7 @@ def parse_description(description: str) -> Query:
 
 def _role_only(lower: str) -> frozenset[str] | None:
     lower = lower.strip()
-    return ROLE_PHRASES.get(lower) or ROLE_WORDS.get(lower)
+    return ROLE_PHRASES.get(lower) or ROLE_WORDS.get(lower) or PLACE_WORDS.get(lower)
 
 
 def _without_article(text: str) -> str:

@@ -35,6 +35,7 @@ from perception.matching import (
     squash,
 )
 from perception.ocr import RapidOcrReader, TextLine
+from perception.relations import Relation, parse_relation, related
 from perception.screen import Screenshot
 from perception.toggles import TOGGLES, toggle_for_label
 
@@ -113,7 +114,42 @@ class OfflineEngine:
         intent: Intent = Intent.CLICK,
         page: Any = None,
     ) -> Located:
-        """Find the element a description names; see the module docstring for the order."""
+        """Find the element a description names; see the module docstring for the order.
+
+        A description that does not match well as it stands and names a place (``the
+        checkbox of bob``, ``the field under Last read``) is read as a relation
+        (:mod:`perception.relations`).
+        """
+        found = self._locate(screenshot, description, intent=intent, page=page)
+        relation = parse_relation(description)
+        if relation is None or (found.element is not None and found.element.confidence >= 0.9):
+            return found
+        by_place = self._by_relation(screenshot, relation, intent, page)
+        return found if by_place is None else by_place
+
+    def _by_relation(
+        self, screenshot: Screenshot, relation: Relation, intent: Intent, page: Any
+    ) -> Located | None:
+        anchor = self._locate(screenshot, relation.anchor, intent=Intent.TEXT, page=page)
+        if anchor.element is None:
+            return None
+        target = self._locate(screenshot, relation.target, intent=intent, page=page)
+        pool = [e for e in target.pool if e.confidence >= ACCEPT]
+        near = related(relation.kind, anchor.element.box, pool)
+        if not near:
+            return None
+        distance, chosen = near[0]
+        note = f"{relation.target!r} {relation.kind} {anchor.element.text[:40]!r}"
+        rest = [e for _, e in near[1:4]]
+        if rest and abs(near[1][0] - distance) < 2:
+            return Located(element=None, candidates=[chosen, *rest], tie=True, notes=[note, "tie"])
+        sure = max(chosen.confidence, anchor.element.confidence * 0.9)
+        chosen = chosen.model_copy(update={"confidence": min(1.0, sure)})
+        return Located(element=chosen, candidates=[chosen, anchor.element, *rest], notes=[note])
+
+    def _locate(
+        self, screenshot: Screenshot, description: str, *, intent: Intent, page: Any
+    ) -> Located:
         query = parse_description(description)
         notes: list[str] = []
         scored: list[Element] = []

@@ -126,3 +126,48 @@ def test_auto_asks_the_model_to_break_a_tie(cases: Any) -> None:
     assert record.status == "passed", record.error
     assert picker.asked == ["Export"] and log_lines(cases) == ["second Export"]
     assert any("offline tie between" in note for note in record.notes)
+
+
+RELATIONS_PAGE = """
+<h3>Last read</h3><input type=date id=read>
+<ul>
+  <li><input type=checkbox id=milk> <span>Buy milk</span> <button onclick="log('x milk')">x</button></li>
+  <li><input type=checkbox id=eggs> <span>Buy eggs</span> <button onclick="log('x eggs')">x</button></li>
+</ul>
+<p>Terms of service</p>
+<button onclick="log('page Save')">Save</button>
+<div role=dialog aria-label=Confirm style="margin-top:40px;border:1px solid">
+  <p>Keep the changes?</p><button onclick="log('dialog Save')">Save</button>
+</div>
+<ul id=log></ul>
+<script>function log(t){const li=document.createElement('li');li.textContent=t;
+document.getElementById('log').appendChild(li)}</script>
+"""
+
+
+def test_relations_name_a_control_by_its_place(executor: Any) -> None:
+    executor.page.set_content(RELATIONS_PAGE)
+    records = run_steps(
+        executor,
+        """
+        - click: the checkbox of Buy eggs
+        - click: the x button of Buy milk
+        - click: the Save button in the dialog
+        - type: {text: "2026-12-03", into: the field under Last read}
+        - expect: Terms of service
+        """,
+        retries=0,
+    )
+    assert [r.status for r in records] == ["passed"] * 5, records[-1].error
+    page = executor.page
+    assert page.is_checked("#eggs") and not page.is_checked("#milk")
+    assert log_lines(executor) == ["x milk", "dialog Save"]
+    assert page.input_value("#read") == "2026-12-03"
+    assert any("row 'Buy eggs'" in note for note in records[0].notes)
+
+
+def test_a_label_with_a_relation_word_in_it_stays_a_label(executor: Any) -> None:
+    executor.page.set_content("<button onclick=\"document.title='ok'\">Terms of service</button>"
+                              "<a href='#'>service</a>")  # fmt: skip
+    (record,) = run_steps(executor, "[{click: Terms of service}]", retries=0)
+    assert record.status == "passed" and executor.page.title() == "ok"
