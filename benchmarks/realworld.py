@@ -33,7 +33,7 @@ from agent.taskfile import load_task  # noqa: E402
 from benchmarks.common import write_results  # noqa: E402
 
 CORPUS = ROOT / "benchmarks" / "realworld"
-APPS = ("django_admin",)
+APPS = ("django_admin", "datasette")
 
 
 def run_app(name: str, engine: Any, tasks: list[str] | None, out: Path) -> list[dict[str, Any]]:

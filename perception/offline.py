@@ -35,11 +35,15 @@ from perception.matching import (
     squash,
 )
 from perception.ocr import RapidOcrReader, TextLine
-from perception.relations import Relation, parse_relation, related
+from perception.relations import by_ordinal, by_relation, cell_of, parse_ordinal, parse_relation
 from perception.screen import Screenshot
 from perception.toggles import TOGGLES, toggle_for_label
 
 log = logging.getLogger(__name__)
+
+_HEADERS = frozenset({"columnheader", "rowheader"})
+LITERAL_SURE = 0.9
+"""A description that matches this well as it stands is not read as an ordinal or a relation."""
 
 DOM_CONFIDENT = 0.75
 """A DOM match this good (the words contained in an element's text) skips OCR."""
@@ -121,31 +125,18 @@ class OfflineEngine:
         (:mod:`perception.relations`).
         """
         found = self._locate(screenshot, description, intent=intent, page=page)
-        relation = parse_relation(description)
-        if relation is None or (found.element is not None and found.element.confidence >= 0.9):
-            return found
-        by_place = self._by_relation(screenshot, relation, intent, page)
-        return found if by_place is None else by_place
+        if found.element is not None and found.element.confidence >= LITERAL_SURE:
+            return found  # "First name" and "Terms of service" are labels, not grammar
 
-    def _by_relation(
-        self, screenshot: Screenshot, relation: Relation, intent: Intent, page: Any
-    ) -> Located | None:
-        anchor = self._locate(screenshot, relation.anchor, intent=Intent.TEXT, page=page)
-        if anchor.element is None:
-            return None
-        target = self._locate(screenshot, relation.target, intent=intent, page=page)
-        pool = [e for e in target.pool if e.confidence >= ACCEPT]
-        near = related(relation.kind, anchor.element.box, pool)
-        if not near:
-            return None
-        distance, chosen = near[0]
-        note = f"{relation.target!r} {relation.kind} {anchor.element.text[:40]!r}"
-        rest = [e for _, e in near[1:4]]
-        if rest and abs(near[1][0] - distance) < 2:
-            return Located(element=None, candidates=[chosen, *rest], tie=True, notes=[note, "tie"])
-        sure = max(chosen.confidence, anchor.element.confidence * 0.9)
-        chosen = chosen.model_copy(update={"confidence": min(1.0, sure)})
-        return Located(element=chosen, candidates=[chosen, anchor.element, *rest], notes=[note])
+        def look(what: str, wants: Intent) -> Located:
+            return self._locate(screenshot, what, intent=wants, page=page)
+
+        ordinal = parse_ordinal(description)
+        if ordinal is not None:
+            return by_ordinal(look, *ordinal, intent) or found
+        relation = parse_relation(description)
+        by_place = by_relation(look, relation, intent) if relation else None
+        return found if by_place is None else by_place
 
     def _locate(
         self, screenshot: Screenshot, description: str, *, intent: Intent, page: Any
@@ -356,6 +347,15 @@ class OfflineEngine:
         found = self.locate(screenshot, what, intent=Intent.TEXT, page=page)
         if found.element is None and found.tie:
             raise AmbiguousTarget(found.ambiguity(what))
+        if found.element is not None and found.element.role in _HEADERS and page is not None:
+            # A column's or row's header names the value; the value is its cell.
+            cells = [
+                element
+                for node in self._dom_nodes(page)
+                if node.role in ("cell", "gridcell")
+                and (element := self._dom_element(node, screenshot.scale, 1.0)) is not None
+            ]
+            return cell_of(found.element, cells) or found.element
         return found.element
 
     def plan(self, screenshot: Screenshot, goal: str, *, history: list[str]) -> Plan:

@@ -13,9 +13,17 @@ service`` and ``Log in`` stay labels.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from perception.elements import Box, Element
+from perception.engine import Located
+from perception.matching import Intent
+
+ACCEPT = 0.6
+"""A candidate of the target's own description must score this much (as in choose.py)."""
+Look = Callable[[str, Intent], Located]
+"""The engine's plain lookup of a description (no ordinal, no relation)."""
 
 # Longest first, so that "to the right of" is not read as "of".
 _RELATIONS: tuple[tuple[str, str], ...] = (
@@ -44,6 +52,30 @@ _PATTERN = re.compile(
 _KINDS = dict(_RELATIONS)
 BELOW_OF = 80.0
 """How far below a heading or label (screenshot pixels) what is "of" it may start."""
+
+
+_ORDINAL = re.compile(
+    r"^(?:the\s+)?(?P<nth>first|second|third|fourth|fifth|last)\s+(?P<rest>.+)$", re.IGNORECASE
+)
+_NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+
+
+def parse_ordinal(description: str) -> tuple[int, str] | None:
+    """``the second Submit button`` -> (2, ``the Submit button``); ``last`` is -1."""
+    match = _ORDINAL.match(" ".join(description.split()))
+    if match is None:
+        return None
+    return _NTH[match.group("nth").lower()], "the " + match.group("rest")
+
+
+def nth_in_reading_order(nth: int, equals: list[Element]) -> Element | None:
+    """The nth of equally good candidates, top to bottom then left to right (one per place)."""
+    distinct: list[Element] = []
+    for element in sorted(equals, key=lambda e: (round(e.box.y0 / 4), e.box.x0)):
+        if not any(kept.box.contains_point(*element.point) for kept in distinct):
+            distinct.append(element)
+    index = nth - 1 if nth > 0 else len(distinct) + nth
+    return distinct[index] if 0 <= index < len(distinct) else None
 
 
 @dataclass(frozen=True)
@@ -97,3 +129,45 @@ def related(kind: str, anchor: Box, candidates: list[Element]) -> list[tuple[flo
             out.append((distance, element))
     out.sort(key=lambda pair: pair[0])
     return out
+
+
+def by_relation(look: Look, relation: Relation, intent: Intent) -> Located | None:
+    """The target nearest the anchor the relation names, or None when either is missing."""
+    anchor = look(relation.anchor, Intent.TEXT)
+    if anchor.element is None:
+        return None
+    target = look(relation.target, intent)
+    pool = [e for e in target.pool if e.confidence >= ACCEPT]
+    near = related(relation.kind, anchor.element.box, pool)
+    if not near:
+        return None
+    distance, chosen = near[0]
+    note = f"{relation.target!r} {relation.kind} {anchor.element.text[:40]!r}"
+    rest = [e for _, e in near[1:4]]
+    if rest and abs(near[1][0] - distance) < 2:
+        return Located(element=None, candidates=[chosen, *rest], tie=True, notes=[note, "tie"])
+    sure = max(chosen.confidence, anchor.element.confidence * 0.9)
+    chosen = chosen.model_copy(update={"confidence": min(1.0, sure)})
+    return Located(element=chosen, candidates=[chosen, anchor.element, *rest], notes=[note])
+
+
+def by_ordinal(look: Look, nth: int, rest: str, intent: Intent) -> Located | None:
+    """The nth of the equally good candidates for ``rest``, in reading order."""
+    each = look(rest, intent)
+    good = [e for e in each.pool if e.confidence >= ACCEPT]
+    if not good:
+        return None
+    equals = [e for e in good if e.confidence >= good[0].confidence - 0.05]
+    if len({(round(e.box.x0), round(e.box.y0)) for e in equals}) < 2:
+        return None  # "the first" of one thing is no choice: read the words as they stand
+    chosen = nth_in_reading_order(nth, equals)
+    if chosen is None:
+        return Located(element=None, candidates=equals[:5], notes=[f"fewer than {nth}"])
+    note = f"number {nth} of {len(equals)} matching {rest!r}, in reading order"
+    return Located(element=chosen, candidates=[chosen, *equals[:4]], notes=[note])
+
+
+def cell_of(header: Element, cells: list[Element]) -> Element | None:
+    """The cell a header names: the first below a column header, right of a row header."""
+    near = related("below" if header.role == "columnheader" else "right", header.box, cells)
+    return near[0][1] if near else None

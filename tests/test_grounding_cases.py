@@ -131,8 +131,10 @@ def test_auto_asks_the_model_to_break_a_tie(cases: Any) -> None:
 RELATIONS_PAGE = """
 <h3>Last read</h3><input type=date id=read>
 <ul>
-  <li><input type=checkbox id=milk> <span>Buy milk</span> <button onclick="log('x milk')">x</button></li>
-  <li><input type=checkbox id=eggs> <span>Buy eggs</span> <button onclick="log('x eggs')">x</button></li>
+  <li><input type=checkbox id=milk> <span>Buy milk</span>
+      <button onclick="log('x milk')">x</button></li>
+  <li><input type=checkbox id=eggs> <span>Buy eggs</span>
+      <button onclick="log('x eggs')">x</button></li>
 </ul>
 <p>Terms of service</p>
 <button onclick="log('page Save')">Save</button>
@@ -171,3 +173,25 @@ def test_a_label_with_a_relation_word_in_it_stays_a_label(executor: Any) -> None
                               "<a href='#'>service</a>")  # fmt: skip
     (record,) = run_steps(executor, "[{click: Terms of service}]", retries=0)
     assert record.status == "passed" and executor.page.title() == "ok"
+
+
+def test_extract_a_header_reads_its_cell_not_the_header(executor: Any) -> None:
+    executor.page.set_content(
+        "<table><tr><th>id</th><th>title</th><th>pages</th></tr>"
+        "<tr><td>7</td><td>The Winter of Harbour</td><td>412</td></tr></table>"
+        "<table><tr><th scope=row>year</th><td>1969</td></tr></table>"
+    )
+    records = run_steps(
+        executor, "[{extract: title}, {extract: {what: pages, as: int}}, {extract: year}]"
+    )
+    assert [r.output for r in records] == ["The Winter of Harbour", 412, "1969"]
+
+
+def test_an_ordinal_picks_among_equals_in_reading_order(cases: Any) -> None:
+    records = run_steps(
+        cases, "[{click: the second Export button}, {click: the first Export}]", retries=0
+    )
+    assert [r.status for r in records] == ["passed", "passed"], records[-1].error
+    assert log_lines(cases) == ["second Export", "first Export"]
+    (too_far,) = run_steps(cases, "[{click: the fifth Export button}]", retries=0)
+    assert too_far.status == "failed"

@@ -113,8 +113,16 @@ def type_(step: StepRun, args: TypeArgs) -> None:
         if not ok:
             raise VerificationFailed(f"the field holds {value!r} after typing {args.text!r}")
     if args.submit:
+        # Enter submits: wait for what it starts (a navigation, new results), so that the
+        # next step does not read the page from before it. A field whose Enter changes
+        # nothing visible (live search) is noted, not failed.
+        was = before(step)
         with step.timed("act"):
             step.executor.perform(Press(keys="Enter"))
+        try:
+            wait_for_change(step, was, "pressing Enter")
+        except VerificationFailed:
+            step.record.notes.append("pressing Enter changed nothing visible")
 
 
 @VERBS.verb("press", PressArgs, shorthand="keys", describe=lambda a: a.keys)
