@@ -40,7 +40,7 @@ class App:
         self.port = free_port()
         self.env = {"APP_URL": f"http://127.0.0.1:{self.port}/"}
         self._server: subprocess.Popen[bytes] | None = None
-        self._log = work / "server.log"
+        self._log_path = work / "server.log"
 
     def __enter__(self) -> App:
         with sqlite3.connect(self.db) as db:
@@ -55,8 +55,9 @@ class App:
         self._server = subprocess.Popen(
             [sys.executable, "-m", "datasette", "serve", str(self.db), "-h", "127.0.0.1",
              "-p", str(self.port), "--setting", "sql_time_limit_ms", "3000"],
-            cwd=ROOT, stdout=self._log.open("wb"), stderr=subprocess.STDOUT,
+            cwd=ROOT, stdout=(log := self._log_path.open("wb")), stderr=subprocess.STDOUT,
         )  # fmt: skip
+        self._log = log
         wait_for_http(self.env["APP_URL"], self._server)
         return self
 
@@ -72,6 +73,7 @@ class App:
         if self._server is not None:
             self._server.terminate()
             self._server.wait(timeout=10)
+            self._log.close()
 
 
 def _read(key: str, sql: str, *args: Any) -> Callable[[App, Any], str | None]:

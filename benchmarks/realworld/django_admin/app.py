@@ -53,9 +53,9 @@ class App:
         self._django("migrate", "--noinput", db=self.seed)
         self._django("shell", "-c", _SEED.format(password=ADMIN_PASSWORD), db=self.seed)
         self.reset()
-        log = (self.work / "server.log").open("wb")
+        self._log = (self.work / "server.log").open("wb")
         self._server = self._django(
-            "runserver", f"127.0.0.1:{self.port}", "--noreload", db=self.db, stdout=log,
+            "runserver", f"127.0.0.1:{self.port}", "--noreload", db=self.db, stdout=self._log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         wait_for_http(self.env["APP_URL"], self._server)
@@ -74,6 +74,7 @@ class App:
         if self._server is not None:
             self._server.terminate()
             self._server.wait(timeout=10)
+            self._log.close()
 
 
 def _one(app: App, sql: str, *args: Any) -> Any:
