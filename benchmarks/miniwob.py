@@ -7,7 +7,8 @@
 
 Each episode (task x seed) is started as MiniWoB's own harness does (``Math.seedrandom``,
 ``core.startEpisodeReal``) on 127.0.0.1, viewport 500x320. The agent is given the utterance,
-and the instruction box is hidden, so that its words are not mistaken for targets.
+and the instruction box stays on the screen (as in MiniWoB itself), so a target's words are
+often there twice; ``--hide-instruction`` hides it (the easier setting of earlier runs).
 
 - Grounding: what the utterance names (quoted text, a tab, an option, a field), its true box
   from the DOM; the engine's answer counts when its point falls inside (ScreenSpot's rule).
@@ -58,7 +59,7 @@ def miniwob_html() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "html"
 
 
-def start(page: Any, url: str, seed: int) -> str:
+def start(page: Any, url: str, seed: int, *, hide_instruction: bool = False) -> str:
     """Open a task and start a seeded episode; returns its utterance."""
     page.goto(url)
     page.wait_for_selector("#sync-task-cover")
@@ -67,8 +68,8 @@ def start(page: Any, url: str, seed: int) -> str:
     # jQuery UI dialogs and accordions may still be sliding into place: let them settle, so
     # that what the engine sees and the truth read after it are the same screen.
     page.wait_for_function("!window.jQuery || jQuery(':animated').length === 0")
-    # The agent is given the utterance; it must not find its targets in the instruction box.
-    page.evaluate("document.getElementById('query').style.visibility = 'hidden'")
+    if hide_instruction:  # the easy setting: the targets' words are on the screen once
+        page.evaluate("document.getElementById('query').style.visibility = 'hidden'")
     return str(page.evaluate("core.getUtterance()"))
 
 
@@ -97,9 +98,10 @@ def hit(page: Any, target: Target, point: tuple[float, float] | None, scale: flo
     )
 
 
-def variant(engine: str, pixels_only: bool) -> str:
-    """The results' name for an engine setting: ``offline``, ``offline-pixels``, ``qwen3vl``."""
-    return engine + ("-pixels" if pixels_only else "")
+def variant(engine: str, pixels_only: bool, hidden: bool = False) -> str:
+    """The results' name for an engine setting: ``offline``, ``offline-pixels``, ``qwen3vl``,
+    with ``-hidden`` when the instruction was hidden."""
+    return engine + ("-pixels" if pixels_only else "") + ("-hidden" if hidden else "")
 
 
 def rate(outcomes: list[bool]) -> dict[str, float]:
@@ -130,6 +132,12 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS),
                         metavar="TASK", help="default: all templated tasks")  # fmt: skip
     parser.add_argument("--seeds", type=int, default=20, help="episodes per task (default 20)")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="the first seed (100: seeds no template saw)"
+    )
+    parser.add_argument(
+        "--hide-instruction", action="store_true", help="hide the instruction box (easier)"
+    )
     parser.add_argument("--engine", default="offline", choices=("offline", "qwen3vl", "openai"))
     parser.add_argument("--model")
     parser.add_argument("--endpoint")
@@ -143,7 +151,7 @@ def main() -> None:
     tracks = args.tracks or [t for t in TRACKS if t != "goal" or args.engine != "offline"]
     if "goal" in tracks and args.engine == "offline":
         parser.error("the goal track needs a vision-language model: --engine qwen3vl or openai")
-    name = variant(args.engine, args.pixels_only)
+    name = variant(args.engine, args.pixels_only, args.hide_instruction)
     out = args.out or ROOT / "benchmarks" / "results" / f"miniwob-{name}.json"
 
     settings = EngineSettings(engine=args.engine, model=args.model, endpoint=args.endpoint,
@@ -156,14 +164,14 @@ def main() -> None:
         for task in args.tasks:
             targets, steps = TASKS[task]
             url = site.url_for(f"miniwob/{task}.html")
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 context = browser.new_context(viewport={"width": 500, "height": 320})
                 context.set_default_timeout(5000)
                 page = context.new_page()
                 executor = PlaywrightExecutor(page)
                 if "grounding" in tracks and targets is not None:
                     started = time.monotonic()
-                    utterance = start(page, url, seed)
+                    utterance = start(page, url, seed, hide_instruction=args.hide_instruction)
                     shot = executor.capture()
                     for target in targets(utterance):
                         found = engine.locate(
@@ -178,7 +186,9 @@ def main() -> None:
                     if track not in tracks:
                         continue
                     started = time.monotonic()
-                    utterance = start(page, url, seed)  # the same episode, fresh
+                    utterance = start(
+                        page, url, seed, hide_instruction=args.hide_instruction
+                    )  # the same episode, fresh
                     ai = Agent(executor, engine, trace_dir=None, timeout=5, retries=1)
                     try:
                         if track == "goal":

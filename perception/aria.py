@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from perception.elements import Box, Element
+from perception.matching import EDITABLE
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,16 @@ class AriaNode:
     def label(self) -> str:
         """The text a person would read for this node: its name, else its inline text."""
         return self.name or self.text
+
+    @property
+    def value(self) -> str | None:
+        """What a field holds, or whether a checkbox, radio or switch is on (else None)."""
+        if self.role in EDITABLE:
+            return self.text
+        if self.role in ("checkbox", "radio", "switch", "menuitemcheckbox"):
+            state = self.attrs.get("checked")
+            return "mixed" if state == "mixed" else str(state is not None).lower()
+        return None
 
 
 def parse_snapshot(snapshot: str) -> list[AriaNode]:

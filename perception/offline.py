@@ -35,7 +35,14 @@ from perception.matching import (
     squash,
 )
 from perception.ocr import RapidOcrReader, TextLine
-from perception.relations import by_ordinal, by_relation, cell_of, parse_ordinal, parse_relation
+from perception.relations import (
+    by_ordinal,
+    by_relation,
+    cell_of,
+    control_for_label,
+    parse_ordinal,
+    parse_relation,
+)
 from perception.screen import Screenshot
 from perception.toggles import TOGGLES, toggle_for_label
 
@@ -106,7 +113,7 @@ class OfflineEngine:
             confidence=max(0.0, min(1.0, confidence)),
             engine="offline/dom",
             handle=f"aria-ref={node.ref}" if node.ref else None,
-            value=_value_of(node),
+            value=node.value,
         )
 
     # -- the protocol --------------------------------------------------------------------------
@@ -125,6 +132,12 @@ class OfflineEngine:
         (:mod:`perception.relations`).
         """
         found = self._locate(screenshot, description, intent=intent, page=page)
+        if page is not None:
+            control = control_for_label(
+                found, intent, lambda roles: self._controls(screenshot, page, roles)
+            )
+            if control is not None:
+                return control
         if found.element is not None and found.element.confidence >= LITERAL_SURE:
             return found  # "First name" and "Terms of service" are labels, not grammar
 
@@ -137,6 +150,15 @@ class OfflineEngine:
         relation = parse_relation(description)
         by_place = by_relation(look, relation, intent) if relation else None
         return found if by_place is None else by_place
+
+    def _controls(self, screenshot: Screenshot, page: Any, roles: frozenset[str]) -> list[Element]:
+        """The page's elements of these roles (the controls a label may name)."""
+        return [
+            element
+            for node in self._dom_nodes(page)
+            if node.role in roles and node.role not in SKIP_ROLES
+            and (element := self._dom_element(node, screenshot.scale, 1.0))
+        ]  # fmt: skip
 
     def _locate(
         self, screenshot: Screenshot, description: str, *, intent: Intent, page: Any
@@ -173,7 +195,13 @@ class OfflineEngine:
         # ("at" scores too low against a paragraph to be a candidate at all). A confident
         # match asks the page nothing more.
         holders: list[AriaNode] = []
-        if not scored or scored[0].confidence < DOM_CONFIDENT:
+        # A long text that merely contains the words (an instruction quoting them) is no
+        # sure match for something to click either.
+        contains_only = (
+            top is not None and bool(query.text) and top.role not in INTERACTIVE
+            and squash(top.label) != squash(query.text)
+        )  # fmt: skip
+        if not scored or scored[0].confidence < DOM_CONFIDENT or contains_only:
             holders = [top] if top is not None else []
             holders += [n for n in all_nodes if n is not top and holds_word(n, query.text)][:2]
         for holder in holders:
@@ -365,13 +393,3 @@ class OfflineEngine:
             "Run with --engine qwen3vl --model PATH (in-process Qwen3-VL) or "
             "--engine openai --endpoint URL --model NAME (a served model)."
         )
-
-
-def _value_of(node: AriaNode) -> str | None:
-    """What a field holds, or whether a checkbox, radio or switch is on."""
-    if node.role in EDITABLE:
-        return node.text
-    if node.role in ("checkbox", "radio", "switch", "menuitemcheckbox"):
-        state = node.attrs.get("checked")
-        return "mixed" if state == "mixed" else str(state is not None).lower()
-    return None

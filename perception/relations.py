@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from perception.elements import Box, Element
 from perception.engine import Located
-from perception.matching import Intent
+from perception.matching import EDITABLE, INTERACTIVE, SELECTABLE, Intent
 
 ACCEPT = 0.6
 """A candidate of the target's own description must score this much (as in choose.py)."""
@@ -171,3 +171,23 @@ def cell_of(header: Element, cells: list[Element]) -> Element | None:
     """The cell a header names: the first below a column header, right of a row header."""
     near = related("below" if header.role == "columnheader" else "right", header.box, cells)
     return near[0][1] if near else None
+
+
+def control_for_label(
+    found: Located, intent: Intent, controls: Callable[[frozenset[str]], list[Element]]
+) -> Located | None:
+    """A step that types or selects, whose description found a label, heading or text that
+    the DOM ties to no control: the nearest control of that kind in its row or just below it,
+    as a person reads a form (``controls(roles)`` lists the page's elements of those roles)."""
+    label = found.element
+    if label is None or intent not in (Intent.TYPE, Intent.SELECT):
+        return None
+    wanted = EDITABLE if intent is Intent.TYPE else SELECTABLE
+    if label.role in wanted or label.role in INTERACTIVE:
+        return None
+    near = related("row", label.box, controls(wanted))
+    if not near:
+        return None
+    control = near[0][1].model_copy(update={"confidence": label.confidence})
+    notes = [*found.notes, f"the {control.role} beside or below {label.text[:40]!r}"]
+    return Located(element=control, candidates=[control, label], notes=notes)

@@ -195,3 +195,47 @@ def test_an_ordinal_picks_among_equals_in_reading_order(cases: Any) -> None:
     assert log_lines(cases) == ["second Export", "first Export"]
     (too_far,) = run_steps(cases, "[{click: the fifth Export button}]", retries=0)
     assert too_far.status == "failed"
+
+
+LABELS_PAGE = """
+<h3>Last read</h3><input type=date id=read>
+<div><b>Request body</b></div><textarea id=body></textarea>
+<p>Available permissions</p><input id=filter placeholder="Filter">
+<button title="Settings" onclick="log('settings')"><svg width=16 height=16>
+  <circle cx=8 cy=8 r=6 /></svg></button>
+<button onclick="log('trash')"><span class="material-icons">delete</span></button>
+<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="Company logo" width=20 height=20
+     onclick="log('logo')">
+<ul id=log></ul>
+<script>function log(t){const li=document.createElement('li');li.textContent=t;
+document.getElementById('log').appendChild(li)}</script>
+"""
+
+
+def test_a_label_names_the_control_beside_or_below_it(executor: Any) -> None:
+    executor.page.set_content(LABELS_PAGE)
+    records = run_steps(
+        executor,
+        """
+        - type: {text: "2026-12-03", into: Last read}
+        - type: {text: '{"name": "x"}', into: Request body}
+        - type: {text: view, into: Available permissions}
+        """,
+        retries=0,
+    )
+    assert [r.status for r in records] == ["passed"] * 3, records[-1].error
+    page = executor.page
+    assert page.input_value("#read") == "2026-12-03"
+    assert page.input_value("#body") == '{"name": "x"}'
+    assert page.input_value("#filter") == "view"
+
+
+def test_icons_answer_to_their_title_alt_and_ligature(executor: Any) -> None:
+    executor.page.set_content(LABELS_PAGE)
+    records = run_steps(
+        executor,
+        "[{click: the Settings icon}, {click: delete}, {click: Company logo}]",
+        retries=0,
+    )
+    assert [r.status for r in records] == ["passed"] * 3, records[-1].error
+    assert log_lines(executor) == ["settings", "trash", "logo"]
