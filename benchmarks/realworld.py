@@ -36,8 +36,11 @@ CORPUS = ROOT / "benchmarks" / "realworld"
 APPS = ("django_admin", "datasette")
 
 
-def run_app(name: str, engine: Any, tasks: list[str] | None, out: Path) -> list[dict[str, Any]]:
-    """Run one application's task files; one result row per task."""
+def run_app(
+    name: str, engine: Any, tasks: list[str] | None, out: Path, *, browser: Any = None
+) -> list[dict[str, Any]]:
+    """Run one application's task files; one result row per task (``browser``: a running
+    Playwright browser to reuse, else each task launches its own)."""
     module = importlib.import_module(f"benchmarks.realworld.{name}.app")
     paths = sorted((CORPUS / name).glob("*.yaml"))
     if tasks:
@@ -57,7 +60,7 @@ def run_app(name: str, engine: Any, tasks: list[str] | None, out: Path) -> list[
                                  "trace": None})  # fmt: skip
                     _print_row(rows[-1])
                     continue
-                trace, trace_path = run_task(loaded, engine=engine, out=out / name)
+                trace, trace_path = run_task(loaded, engine=engine, out=out / name, browser=browser)
                 problem = module.CHECKS[path.stem](app, trace)
                 failing = next((s for s in trace.steps if s.status != "passed"), None)
                 agent_passed = trace.status == "passed"

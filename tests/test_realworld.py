@@ -30,15 +30,21 @@ def _harness() -> Any:
 run_app = _harness().run_app
 
 
-def test_django_admin_tasks_pass_and_their_outcomes_are_in_its_database(tmp_path: Path) -> None:
-    rows = run_app("django_admin", OfflineEngine(), ["add_group", "staff_status"], tmp_path)
+def test_django_admin_tasks_pass_and_their_outcomes_are_in_its_database(
+    tmp_path: Path, browser: Any
+) -> None:
+    rows = run_app(
+        "django_admin", OfflineEngine(), ["add_group", "staff_status"], tmp_path, browser=browser
+    )
     assert [(r["task"], r["passed"], r["false_pass"]) for r in rows] == [
         ("add_group", True, False),
         ("staff_status", True, False),
     ], [r["cause"] for r in rows]
 
 
-def test_a_task_whose_outcome_is_missing_is_counted_as_a_false_pass(tmp_path: Path) -> None:
+def test_a_task_whose_outcome_is_missing_is_counted_as_a_false_pass(
+    tmp_path: Path, browser: Any
+) -> None:
     # The corpus's own check reads the database: a run that passes without the change it
     # promised must count as a false pass, not a pass.
     import benchmarks.realworld.django_admin.app as django_app
@@ -46,7 +52,7 @@ def test_a_task_whose_outcome_is_missing_is_counted_as_a_false_pass(tmp_path: Pa
     checks = dict(django_app.CHECKS)
     django_app.CHECKS["log_in"] = checks["add_group"]  # logging in adds no group
     try:
-        (row,) = run_app("django_admin", OfflineEngine(), ["log_in"], tmp_path)
+        (row,) = run_app("django_admin", OfflineEngine(), ["log_in"], tmp_path, browser=browser)
     finally:
         django_app.CHECKS.update(checks)
     assert row["agent"] == "passed" and row["false_pass"] and not row["passed"]
