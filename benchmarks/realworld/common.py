@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -36,3 +37,24 @@ def wait_for_http(url: str, process: subprocess.Popen[Any]) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {START_TIMEOUT_S:g} s")
+
+
+class SqliteApp:
+    """What an application of the corpus on one SQLite file shares: reading its database and
+    stopping its server. Subclasses set ``db``, ``_server`` and ``_log`` when they start."""
+
+    db: Path
+    _server: subprocess.Popen[bytes] | None = None
+    _log: Any = None
+
+    def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        """What the database holds now."""
+        with sqlite3.connect(self.db) as db:
+            return list(db.execute(sql, args))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.terminate()
+            self._server.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()

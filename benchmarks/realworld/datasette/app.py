@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.realworld.common import ROOT, free_port, wait_for_http
+from benchmarks.realworld.common import ROOT, SqliteApp, free_port, wait_for_http
 
 AUTHORS = ("Ursula K. Le Guin", "Octavia E. Butler", "Stanisław Lem", "Iain M. Banks",
            "N. K. Jemisin", "Ted Chiang")  # fmt: skip
@@ -30,7 +30,7 @@ def _books() -> list[tuple[int, str, str, int, int]]:
     return books
 
 
-class App:
+class App(SqliteApp):
     """``datasette serve library.db``; ``env`` fills the task files' ``${...}``."""
 
     name = "datasette"
@@ -39,7 +39,6 @@ class App:
         self.db = work / "library.db"
         self.port = free_port()
         self.env = {"APP_URL": f"http://127.0.0.1:{self.port}/"}
-        self._server: subprocess.Popen[bytes] | None = None
         self._log_path = work / "server.log"
 
     def __enter__(self) -> App:
@@ -63,17 +62,6 @@ class App:
 
     def reset(self) -> None:
         """Nothing to reset: the tasks only read."""
-
-    def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        """What the database holds."""
-        with sqlite3.connect(self.db) as db:
-            return list(db.execute(sql, args))
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.terminate()
-            self._server.wait(timeout=10)
-            self._log.close()
 
 
 def _read(key: str, sql: str, *args: Any) -> Callable[[App, Any], str | None]:

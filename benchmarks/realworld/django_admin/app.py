@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.realworld.common import ROOT, free_port, wait_for_http
+from benchmarks.realworld.common import ROOT, SqliteApp, free_port, wait_for_http
 
 ADMIN_PASSWORD = "Corpus-2026-pw"
 SETTINGS = "benchmarks.realworld.django_admin.settings"
@@ -28,7 +27,7 @@ Group.objects.create(name="Support")
 """
 
 
-class App:
+class App(SqliteApp):
     """The running admin site; ``env`` fills the task files' ``${...}``."""
 
     name = "django_admin"
@@ -39,7 +38,6 @@ class App:
         self.db = work / "live.sqlite3"
         self.port = free_port()
         self.env = {"APP_URL": f"http://127.0.0.1:{self.port}/", "ADMIN_PASSWORD": ADMIN_PASSWORD}
-        self._server: subprocess.Popen[bytes] | None = None
 
     def _django(self, *args: str, db: Path, **popen: Any) -> Any:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "GUI_AGENT_DJANGO_DB": str(db),
@@ -64,17 +62,6 @@ class App:
     def reset(self) -> None:
         """The seeded database again (the server opens it afresh for every request)."""
         shutil.copyfile(self.seed, self.db)
-
-    def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        """What the database holds now."""
-        with sqlite3.connect(self.db) as db:
-            return list(db.execute(sql, args))
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.terminate()
-            self._server.wait(timeout=10)
-            self._log.close()
 
 
 def _one(app: App, sql: str, *args: Any) -> Any:
