@@ -66,6 +66,20 @@ class AriaNode:
         """The text a person would read for this node: its name, else its inline text."""
         return self.name or self.text
 
+    def element(self, scale: float, confidence: float = 1.0) -> Element | None:
+        """This node as an Element in screenshot pixels (None when it has no box)."""
+        if self.box is None:
+            return None
+        return Element(
+            box=Box.from_xywh(*self.box).scaled(scale),
+            text=self.label,
+            role=self.role,
+            confidence=max(0.0, min(1.0, confidence)),
+            engine="offline/dom",
+            handle=f"aria-ref={self.ref}" if self.ref else None,
+            value=self.value,
+        )
+
     @property
     def value(self) -> str | None:
         """What a field holds, or whether a checkbox, radio or switch is on (else None)."""
@@ -255,15 +269,4 @@ def find_one(page: Any, role: str | None, name: str, *, scale: float) -> Element
         for n in parse_snapshot(page.aria_snapshot(mode="ai", boxes=True))
         if n.role == role and n.label == name and n.box is not None and n.ref
     ]
-    if len(nodes) != 1:
-        return None
-    node = nodes[0]
-    assert node.box is not None
-    return Element(
-        box=Box.from_xywh(*node.box).scaled(scale),
-        text=node.label,
-        role=node.role,
-        confidence=1.0,
-        engine="offline/dom",
-        handle=f"aria-ref={node.ref}",
-    )
+    return nodes[0].element(scale) if len(nodes) == 1 else None

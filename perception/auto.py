@@ -62,7 +62,7 @@ class AutoEngine:
         answer = self.vlm.locate(screenshot, description, intent=intent, page=page)
         self._from_vlm()
         why = (
-            f"offline tie between {len(found.candidates)} candidates"
+            f"offline tie between {found.tied} candidates"
             if found.tie
             else f"offline best {best:.2f} < {self.threshold:g}"
         )

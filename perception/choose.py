@@ -50,7 +50,7 @@ def choose(
             tied = exact
     distinct = [tied[0]]
     for element in tied[1:]:
-        if not any(_same_place(element, kept) for kept in distinct):
+        if not any(same_place(element, kept) for kept in distinct):
             distinct.append(element)
     if len(distinct) > 1 and page is not None:
         reachable = [e for e in distinct if _reachable(page, e)]
@@ -63,8 +63,9 @@ def choose(
         notes.append(f"tie between {len(distinct)} candidates: none chosen")
         rest = [e for e in candidates if e not in distinct]
         return Located(
-            element=None, candidates=(distinct + rest)[:5], tie=True, notes=notes, pool=scored
-        )
+            element=None, candidates=(distinct + rest)[:5], tie=True, tied=len(distinct),
+            notes=notes, pool=scored,
+        )  # fmt: skip
     chosen = distinct[0]
     candidates = [chosen] + [e for e in candidates if e is not chosen]
     return Located(element=chosen, candidates=candidates[:5], notes=notes, pool=scored)
@@ -91,7 +92,8 @@ def _reachable(page: Any, element: Element) -> bool:
         return True
 
 
-def _same_place(a: Element, b: Element) -> bool:
+def same_place(a: Element, b: Element) -> bool:
+    """Whether each of two candidates is where the other one acts (one element, found twice)."""
     ax, ay = a.point
     bx, by = b.point
     return a.box.contains_point(bx, by) or b.box.contains_point(ax, ay)

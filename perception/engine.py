@@ -21,7 +21,7 @@ class Located:
         element: The chosen element, or None when nothing matched well enough.
         candidates: The best candidates, best first (the chosen one included), for the trace.
         tie: True when the best candidates were equally good and distinct: then ``element``
-            is None (nothing is guessed) and ``candidates`` starts with the tied ones.
+            is None (nothing is guessed) and ``candidates`` starts with the ``tied`` ones.
         raw: The engine's raw output, when it has one (a model's text).
         notes: Short remarks for the trace (which sources ran, why OCR was used).
     """
@@ -33,12 +33,13 @@ class Located:
     notes: list[str] = field(default_factory=list)
     pool: list[Element] = field(default_factory=list, repr=False)
     """Every candidate that matched at all, best first (what a relation chooses among)."""
+    tied: int = 0
+    """With ``tie``: how many of the first candidates are the tied ones."""
 
     def ambiguity(self, description: str) -> str:
         """What a tie is, for an AmbiguousTarget error: the tied candidates and what to say
         instead."""
-        best = self.candidates[0].confidence if self.candidates else 0.0
-        tied = [c for c in self.candidates if c.confidence >= best - 0.02]
+        tied = self.candidates[: self.tied or len(self.candidates)]
         listed = "; ".join(
             f"{c.text[:40]!r} ({c.role} at {c.box.x0:.0f},{c.box.y0:.0f})" for c in tied[:5]
         )

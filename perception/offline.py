@@ -49,6 +49,7 @@ from perception.toggles import TOGGLES, toggle_for_label
 log = logging.getLogger(__name__)
 
 _HEADERS = frozenset({"columnheader", "rowheader"})
+_CELLS = frozenset({"cell", "gridcell"})
 LITERAL_SURE = 0.9
 """A description that matches this well as it stands is not read as an ordinal or a relation."""
 
@@ -75,12 +76,20 @@ class OfflineEngine:
         self._labels = LabelReader()
         self._field_cache: dict[str, list[Box]] = {}  # the latest screen's text fields
         self._gray_cache: dict[str, Any] = {}
+        # The page's tree as read for one capture: a locate that tries a relation or a label's
+        # control asks for it several times, and the page is the same moment each time.
+        self._read: tuple[Screenshot, Any, list[AriaNode]] | None = None
 
     # -- sources -------------------------------------------------------------------------------
-    def _dom_nodes(self, page: Any) -> list[AriaNode]:
+    def _dom_nodes(self, page: Any, screenshot: Screenshot) -> list[AriaNode]:
+        """The page's accessibility tree, read once per capture."""
         if page is None or not self.use_dom:
             return []
-        return parse_snapshot(page.aria_snapshot(mode="ai", boxes=True))
+        if self._read is not None and self._read[0] is screenshot and self._read[1] is page:
+            return self._read[2]
+        nodes = parse_snapshot(page.aria_snapshot(mode="ai", boxes=True))
+        self._read = (screenshot, page, nodes)
+        return nodes
 
     def _ocr_lines(self, screenshot: Screenshot, *, required: bool) -> list[TextLine]:
         if not self.use_ocr:
@@ -101,20 +110,6 @@ class OfflineEngine:
         if not detector:
             return labels
         return merge_lines(labels, self._ocr_lines(screenshot, required=True))
-
-    @staticmethod
-    def _dom_element(node: AriaNode, scale: float, confidence: float) -> Element | None:
-        if node.box is None:
-            return None
-        return Element(
-            box=Box.from_xywh(*node.box).scaled(scale),
-            text=node.label,
-            role=node.role,
-            confidence=max(0.0, min(1.0, confidence)),
-            engine="offline/dom",
-            handle=f"aria-ref={node.ref}" if node.ref else None,
-            value=node.value,
-        )
 
     # -- the protocol --------------------------------------------------------------------------
     def locate(
@@ -152,12 +147,12 @@ class OfflineEngine:
         return found if by_place is None else by_place
 
     def _controls(self, screenshot: Screenshot, page: Any, roles: frozenset[str]) -> list[Element]:
-        """The page's elements of these roles (the controls a label may name)."""
+        """The page's elements of these roles (the controls a label may name, a table's cells)."""
         return [
             element
-            for node in self._dom_nodes(page)
+            for node in self._dom_nodes(page, screenshot)
             if node.role in roles and node.role not in SKIP_ROLES
-            and (element := self._dom_element(node, screenshot.scale, 1.0))
+            and (element := node.element(screenshot.scale))
         ]  # fmt: skip
 
     def _locate(
@@ -167,7 +162,7 @@ class OfflineEngine:
         notes: list[str] = []
         scored: list[Element] = []
         nodes: dict[int, AriaNode] = {}  # each candidate's node
-        all_nodes = self._dom_nodes(page)
+        all_nodes = self._dom_nodes(page, screenshot)
         # A combobox with options of its own is a select box: nothing can be typed into it.
         selects = {n.parent_ref for n in all_nodes if n.role == "option" and n.parent_ref}
         for node in all_nodes:
@@ -184,7 +179,7 @@ class OfflineEngine:
                 value = max(value, label * 0.95)
             if node.box_is_parent:
                 value *= 0.9  # its box is its container's: a worse place to act
-            element = self._dom_element(node, screenshot.scale, value)
+            element = node.element(screenshot.scale, value)
             if element is not None and value > 0.3:
                 scored.append(element)
                 nodes[id(element)] = node
@@ -319,11 +314,11 @@ class OfflineEngine:
         """The innermost element whose visible text contains ``text`` (DOM first, then OCR)."""
         wanted = normalize(text)
         found: list[Element] = []
-        for node in self._dom_nodes(page):
+        for node in self._dom_nodes(page, screenshot):
             if node.role in EDITABLE or node.role in SKIP_ROLES:
                 continue  # a field's value is not "visible text" (as in Playwright's get_by_text)
             if wanted and wanted in normalize(node.label):
-                element = self._dom_element(node, screenshot.scale, 1.0)
+                element = node.element(screenshot.scale)
                 if element is not None:
                     found.append(element)
         if found:
@@ -348,9 +343,9 @@ class OfflineEngine:
     def elements(self, screenshot: Screenshot, *, page: Any = None) -> list[Element]:
         """Interactive DOM elements with boxes; on pixels alone, every OCR line."""
         out: list[Element] = []
-        for node in self._dom_nodes(page):
+        for node in self._dom_nodes(page, screenshot):
             if node.role in INTERACTIVE and node.role not in SKIP_ROLES:
-                element = self._dom_element(node, screenshot.scale, 1.0)
+                element = node.element(screenshot.scale)
                 if element is not None:
                     out.append(element)
         if page is None:
@@ -377,12 +372,7 @@ class OfflineEngine:
             raise AmbiguousTarget(found.ambiguity(what))
         if found.element is not None and found.element.role in _HEADERS and page is not None:
             # A column's or row's header names the value; the value is its cell.
-            cells = [
-                element
-                for node in self._dom_nodes(page)
-                if node.role in ("cell", "gridcell")
-                and (element := self._dom_element(node, screenshot.scale, 1.0)) is not None
-            ]
+            cells = self._controls(screenshot, page, _CELLS)
             return cell_of(found.element, cells) or found.element
         return found.element
 

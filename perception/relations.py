@@ -16,12 +16,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from perception.choose import ACCEPT, same_place
 from perception.elements import Box, Element
 from perception.engine import Located
 from perception.matching import EDITABLE, INTERACTIVE, SELECTABLE, Intent
 
-ACCEPT = 0.6
-"""A candidate of the target's own description must score this much (as in choose.py)."""
 Look = Callable[[str, Intent], Located]
 """The engine's plain lookup of a description (no ordinal, no relation)."""
 
@@ -72,7 +71,7 @@ def nth_in_reading_order(nth: int, equals: list[Element]) -> Element | None:
     """The nth of equally good candidates, top to bottom then left to right (one per place)."""
     distinct: list[Element] = []
     for element in sorted(equals, key=lambda e: (round(e.box.y0 / 4), e.box.x0)):
-        if not any(kept.box.contains_point(*element.point) for kept in distinct):
+        if not any(same_place(element, kept) for kept in distinct):
             distinct.append(element)
     index = nth - 1 if nth > 0 else len(distinct) + nth
     return distinct[index] if 0 <= index < len(distinct) else None
@@ -144,8 +143,12 @@ def by_relation(look: Look, relation: Relation, intent: Intent) -> Located | Non
     distance, chosen = near[0]
     note = f"{relation.target!r} {relation.kind} {anchor.element.text[:40]!r}"
     rest = [e for _, e in near[1:4]]
-    if rest and abs(near[1][0] - distance) < 2:
-        return Located(element=None, candidates=[chosen, *rest], tie=True, notes=[note, "tie"])
+    tied = [e for d, e in near[1:] if abs(d - distance) < 2]
+    if tied:
+        return Located(
+            element=None, candidates=[chosen, *tied][:5], tie=True, tied=1 + len(tied),
+            notes=[note, "tie"],
+        )  # fmt: skip
     sure = max(chosen.confidence, anchor.element.confidence * 0.9)
     chosen = chosen.model_copy(update={"confidence": min(1.0, sure)})
     return Located(element=chosen, candidates=[chosen, anchor.element, *rest], notes=[note])
