@@ -270,3 +270,30 @@ def find_one(page: Any, role: str | None, name: str, *, scale: float) -> Element
         if n.role == role and n.label == name and n.box is not None and n.ref
     ]
     return nodes[0].element(scale) if len(nodes) == 1 else None
+
+
+_TEXT_BOX_JS = """(el, wanted) => {
+  const squash = (s) => s.replace(/\\s+/g, ' ').trim();
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (squash(node.textContent) !== wanted) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const r = range.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) return [r.x, r.y, r.width, r.height];
+  }
+  return null;
+}"""
+
+
+def text_box(page: Any, node: AriaNode) -> tuple[float, float, float, float] | None:
+    """The box of a bare text line itself (the snapshot gives it its container's), in CSS
+    pixels, or None when the page cannot say."""
+    if not node.box_is_parent or node.parent_ref is None or not node.text:
+        return None
+    try:
+        box = page.locator(f"aria-ref={node.parent_ref}").evaluate(_TEXT_BOX_JS, node.text)
+    except Exception as exc:  # noqa: BLE001 - a page that moved on: keep the container's box
+        log.debug("no box for the text %r: %s", node.text[:40], exc)
+        return None
+    return tuple(box) if box else None

@@ -16,14 +16,13 @@ import logging
 from typing import Any
 
 from agent.errors import AmbiguousTarget, EngineCannotPlan, MissingDependency
-from perception.aria import AriaNode, parse_snapshot
+from perception.aria import AriaNode, parse_snapshot, text_box
 from perception.choose import ACCEPT, choose, fuse
 from perception.dom_words import SKIP_ROLES, holds_word, refine_text_box, word_inside
 from perception.elements import Box, Element
 from perception.engine import Located, Plan
-from perception.fields import field_for_label, find_fields, has_end_arrow, has_end_mark
 from perception.labels import LabelReader
-from perception.lines import beside_labels, line_candidates, merge_lines
+from perception.lines import line_candidates, merge_lines
 from perception.matching import (
     EDITABLE,
     INTERACTIVE,
@@ -35,6 +34,7 @@ from perception.matching import (
     squash,
 )
 from perception.ocr import RapidOcrReader, TextLine
+from perception.pixel_controls import PixelControls
 from perception.relations import (
     by_ordinal,
     by_relation,
@@ -44,7 +44,7 @@ from perception.relations import (
     parse_relation,
 )
 from perception.screen import Screenshot
-from perception.toggles import TOGGLES, toggle_for_label
+from perception.toggles import TOGGLES
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,11 @@ class OfflineEngine:
         self.use_ocr = use_ocr
         self._ocr = RapidOcrReader()
         self._labels = LabelReader()
-        self._field_cache: dict[str, list[Box]] = {}  # the latest screen's text fields
-        self._gray_cache: dict[str, Any] = {}
+        self._pixels = PixelControls()
         # The page's tree as read for one capture: a locate that tries a relation or a label's
         # control asks for it several times, and the page is the same moment each time.
         self._read: tuple[Screenshot, Any, list[AriaNode]] | None = None
+        self._bare: dict[int, AriaNode] = {}  # this locate's candidates that are bare text
 
     # -- sources -------------------------------------------------------------------------------
     def _dom_nodes(self, page: Any, screenshot: Screenshot) -> list[AriaNode]:
@@ -126,11 +126,13 @@ class OfflineEngine:
         checkbox of bob``, ``the field under Last read``) is read as a relation
         (:mod:`perception.relations`).
         """
+        self._bare = {}
         found = self._locate(screenshot, description, intent=intent, page=page)
         if page is not None:
             control = control_for_label(
-                found, intent, lambda roles: self._controls(screenshot, page, roles)
-            )
+                found, intent, lambda roles: self._controls(screenshot, page, roles),
+                parse_description(description).text,
+            )  # fmt: skip
             if control is not None:
                 return control
         if found.element is not None and found.element.confidence >= LITERAL_SURE:
@@ -139,11 +141,23 @@ class OfflineEngine:
         def look(what: str, wants: Intent) -> Located:
             return self._locate(screenshot, what, intent=wants, page=page)
 
+        def own_box(element: Element) -> Element:
+            # An anchor that is a bare text line: its own box, not its container's.
+            node = self._bare.get(id(element))
+            box = text_box(page, node) if node is not None else None
+            if box is None:
+                return element
+            return element.model_copy(update={"box": Box.from_xywh(*box).scaled(screenshot.scale)})
+
         ordinal = parse_ordinal(description)
         if ordinal is not None:
-            return by_ordinal(look, *ordinal, intent) or found
+            nth, rest = ordinal
+            inner = parse_relation(rest)  # "the second field under Login"
+            if inner is not None:
+                return by_relation(look, inner, intent, nth, own_box) or found
+            return by_ordinal(look, nth, rest, intent) or found
         relation = parse_relation(description)
-        by_place = by_relation(look, relation, intent) if relation else None
+        by_place = by_relation(look, relation, intent, None, own_box) if relation else None
         return found if by_place is None else by_place
 
     def _controls(self, screenshot: Screenshot, page: Any, roles: frozenset[str]) -> list[Element]:
@@ -183,6 +197,8 @@ class OfflineEngine:
             if element is not None and value > 0.3:
                 scored.append(element)
                 nodes[id(element)] = node
+                if node.box_is_parent:
+                    self._bare[id(element)] = node
         scored.sort(key=lambda e: -e.confidence)
         top = nodes[id(scored[0])] if scored else None
         # Unsure: a word of a longer text may be an element of its own (a link inside a
@@ -247,68 +263,14 @@ class OfflineEngine:
         wants_field = intent in (Intent.TYPE, Intent.SELECT) or (
             intent is Intent.CLICK and bool(query.roles) and query.roles <= EDITABLE
         )
-        role = "combobox" if intent is Intent.SELECT else "textbox"
         wants_toggle = intent is Intent.CLICK and bool(query.roles & TOGGLES) and bool(query.text)
         from_dom = any(e.engine == "offline/dom" and e.confidence >= ACCEPT for e in scored)
         if not self.use_ocr or from_dom or not (wants_field or wants_toggle):
             return choose(scored, screenshot, notes, query, page)
-        labels: set[int] = set()
-        if wants_field and not query.text:  # "the field": every field there is
-            gray = self._gray(screenshot)
-
-            def chance(box: Box) -> float:
-                # "The dropdown": a box ending in an arrow first, then one ending in another
-                # mark of its own (a date field's calendar), then any box.
-                if intent is not Intent.SELECT:
-                    return 0.7
-                if has_end_arrow(gray, box):
-                    return 0.74
-                return 0.72 if has_end_mark(gray, box) else 0.68
-
-            onto = [
-                Element(box=f, text="", role=role, confidence=chance(f), engine="offline/ocr")
-                for f in self._fields(screenshot)
-            ]
-            note = "fields from pixels"
-        elif wants_field:
-            fields = self._fields(screenshot)
-
-            def field(label: Box) -> tuple[Box, str] | None:
-                found = field_for_label(label, fields) if fields else None
-                return None if found is None else (found, role)
-
-            onto, labels = beside_labels(scored, field, accept=ACCEPT)
-            note = "field beside its label"
-        else:
-            gray = self._gray(screenshot)
-            onto, labels = beside_labels(
-                scored, lambda label: toggle_for_label(gray, label), accept=ACCEPT
-            )
-            note = "box beside its label"
-        if onto:
-            notes.append(note)
-            # A label with its field (or box) found is a worse place to act: behind it.
-            rest = [
-                e.model_copy(update={"confidence": e.confidence * 0.9}) if id(e) in labels else e
-                for e in scored
-            ]
-            scored = sorted(onto + rest, key=lambda e: -e.confidence)
+        scored = self._pixels.controls(
+            scored, query, intent, screenshot, notes, wants_field=wants_field
+        )
         return choose(scored, screenshot, notes, query, page)
-
-    def _gray(self, screenshot: Screenshot) -> Any:
-        """The capture in gray levels (a numpy array), kept for the latest screen."""
-        key = screenshot.digest
-        if key not in self._gray_cache:
-            import numpy as np
-
-            self._gray_cache = {key: np.asarray(screenshot.image.convert("L"))}
-        return self._gray_cache[key]
-
-    def _fields(self, screenshot: Screenshot) -> list[Box]:
-        key = screenshot.digest
-        if key not in self._field_cache:
-            self._field_cache = {key: find_fields(self._gray(screenshot))}
-        return self._field_cache[key]
 
     def find_text(self, screenshot: Screenshot, text: str, *, page: Any = None) -> Element | None:
         """The innermost element whose visible text contains ``text`` (DOM first, then OCR)."""

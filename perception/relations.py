@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from perception.choose import ACCEPT, same_place
 from perception.elements import Box, Element
 from perception.engine import Located
-from perception.matching import EDITABLE, INTERACTIVE, SELECTABLE, Intent
+from perception.matching import EDITABLE, INTERACTIVE, SELECTABLE, Intent, squash
 
 Look = Callable[[str, Intent], Located]
 """The engine's plain lookup of a description (no ordinal, no relation)."""
@@ -49,6 +49,12 @@ _PATTERN = re.compile(
     re.IGNORECASE,
 )
 _KINDS = dict(_RELATIONS)
+_ROW_ANCHOR = re.compile(
+    r"^(?:the\s+)?(?:(?P<a>.+?)(?:'s)?\s+(?:row|line)|(?:row|line)\s+(?:of|for|with)\s+(?P<b>.+))$",
+    re.IGNORECASE,
+)
+ANCHOR_MARGIN = 0.1
+"""How much less well than the best an anchor may match the words and still be tried."""
 BELOW_OF = 80.0
 """How far below a heading or label (screenshot pixels) what is "of" it may start."""
 
@@ -93,7 +99,12 @@ def parse_relation(description: str) -> Relation | None:
     if match is None:
         return None
     kind = _KINDS[match.group("relation").lower()]
-    return Relation(match.group("target"), kind, match.group("anchor"))
+    anchor = match.group("anchor")
+    row = _ROW_ANCHOR.match(anchor)
+    if kind in ("inside", "row") and row is not None:
+        # "in the year row", "in bob's row", "in the row of bob": the row bob's text is in
+        return Relation(match.group("target"), "row", row.group("a") or row.group("b"))
+    return Relation(match.group("target"), kind, anchor)
 
 
 def related(kind: str, anchor: Box, candidates: list[Element]) -> list[tuple[float, Element]]:
@@ -130,28 +141,66 @@ def related(kind: str, anchor: Box, candidates: list[Element]) -> list[tuple[flo
     return out
 
 
-def by_relation(look: Look, relation: Relation, intent: Intent) -> Located | None:
-    """The target nearest the anchor the relation names, or None when either is missing."""
-    anchor = look(relation.anchor, Intent.TEXT)
-    if anchor.element is None:
+def by_relation(
+    look: Look,
+    relation: Relation,
+    intent: Intent,
+    nth: int | None = None,
+    own_box: Callable[[Element], Element] = lambda element: element,
+) -> Located | None:
+    """The target nearest the anchor the relation names (``nth``: the nth of those that lie
+    there, in reading order: "the second field under Login"), or None when either is missing.
+
+    The anchor is what shows the words (a field named by its label is no anchor), and of
+    equally good anchors (the heading "Login" and the Login button) those with nothing of
+    the kind wanted there are no reading of the description. Anchors that lead to different
+    targets are a tie. ``own_box`` gives a bare text line its own box, not its container's.
+    """
+    found = look(relation.anchor, Intent.TEXT)
+    shown = [e for e in found.pool if _shows_words(e) and e.confidence >= ACCEPT]
+    best = shown[0].confidence if shown else 1.0
+    anchors = [own_box(e) for e in shown if e.confidence >= best - ANCHOR_MARGIN]
+    if not anchors:
         return None
     target = look(relation.target, intent)
     pool = [e for e in target.pool if e.confidence >= ACCEPT]
-    near = related(relation.kind, anchor.element.box, pool)
-    if not near:
-        return None
-    distance, chosen = near[0]
-    note = f"{relation.target!r} {relation.kind} {anchor.element.text[:40]!r}"
-    rest = [e for _, e in near[1:4]]
-    tied = [e for d, e in near[1:] if abs(d - distance) < 2]
+    picks = []
+    too_few: list[Element] = []
+    for anchor in anchors:
+        near = related(relation.kind, anchor.box, pool)
+        chosen = None
+        if near:
+            chosen = near[0][1] if nth is None else nth_in_reading_order(nth, [e for _, e in near])
+        if chosen is not None:
+            picks.append((anchor, near, chosen))
+        else:
+            too_few += [e for _, e in near]
+    if not picks:
+        if not too_few:
+            return None
+        return Located(element=None, candidates=too_few[:5], notes=[f"fewer than {nth}"])
+    anchor, near, chosen = picks[0]
+    where = relation.kind if nth is None else f"number {nth} {relation.kind}"
+    note = f"{relation.target!r} {where} {anchor.text[:40]!r}"
+    tied = [c for _, _, c in picks[1:] if not same_place(c, chosen)]
+    if nth is None:
+        tied += [e for d, e in near[1:] if abs(d - near[0][0]) < 2]
     if tied:
         return Located(
-            element=None, candidates=[chosen, *tied][:5], tie=True, tied=1 + len(tied),
+            element=None, candidates=[chosen, *tied][:5], tie=True, tied=min(5, 1 + len(tied)),
             notes=[note, "tie"],
         )  # fmt: skip
-    sure = max(chosen.confidence, anchor.element.confidence * 0.9)
+    sure = max(chosen.confidence, anchor.confidence * 0.9)
     chosen = chosen.model_copy(update={"confidence": min(1.0, sure)})
-    return Located(element=chosen, candidates=[chosen, anchor.element, *rest], notes=[note])
+    rest = [e for _, e in near[:4] if e is not chosen][:3]
+    return Located(element=chosen, candidates=[chosen, anchor, *rest], notes=[note])
+
+
+def _shows_words(element: Element) -> bool:
+    """Whether an element shows text of its own (a field's value is not a label for it)."""
+    if element.role in EDITABLE and element.text == (element.value or ""):
+        return False
+    return bool(element.text)
 
 
 def by_ordinal(look: Look, nth: int, rest: str, intent: Intent) -> Located | None:
@@ -177,15 +226,36 @@ def cell_of(header: Element, cells: list[Element]) -> Element | None:
 
 
 def control_for_label(
-    found: Located, intent: Intent, controls: Callable[[frozenset[str]], list[Element]]
+    found: Located,
+    intent: Intent,
+    controls: Callable[[frozenset[str]], list[Element]],
+    words: str = "",
 ) -> Located | None:
     """A step that types or selects, whose description found a label, heading or text that
     the DOM ties to no control: the nearest control of that kind in its row or just below it,
-    as a person reads a form (``controls(roles)`` lists the page's elements of those roles)."""
+    as a person reads a form (``controls(roles)`` lists the page's elements of those roles).
+
+    A control whose name merely contains the ``words`` ("Login Password Confirm Password",
+    where a page's ``<label for>`` points at the wrong field) loses to the control beside a
+    label that shows exactly those words."""
     label = found.element
     if label is None or intent not in (Intent.TYPE, Intent.SELECT):
         return None
     wanted = EDITABLE if intent is Intent.TYPE else SELECTABLE
+    if label.role in wanted and words and squash(label.text) != squash(words):
+        exact = [
+            e for e in found.pool
+            if e.role not in INTERACTIVE and squash(e.text) == squash(words)
+        ]  # fmt: skip
+        if len(exact) == 1:
+            beside = control_for_label(Located(element=exact[0]), intent, controls)
+            if beside is not None and beside.element is not None:
+                control = beside.element
+                if not same_place(control, label):
+                    sure = control.model_copy(update={"confidence": label.confidence})
+                    return Located(element=sure, candidates=[sure, label, exact[0]],
+                                   notes=[*beside.notes, f"not {label.text[:40]!r}"])  # fmt: skip
+        return None
     if label.role in wanted or label.role in INTERACTIVE:
         return None
     near = related("row", label.box, controls(wanted))

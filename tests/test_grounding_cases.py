@@ -50,7 +50,7 @@ def test_a_page_yaml_refuses_is_still_read_from_the_dom(cases: Any) -> None:
 
 def test_a_target_that_appears_later_is_waited_for(cases: Any) -> None:
     records = run_steps(
-        cases, "[{click: Load later}, {click: Continue button}]", retries=0, timeout=6.0
+        cases, "[{click: Load later}, {click: Continue button}]", retries=0, timeout=10.0
     )
     assert [r.status for r in records] == ["passed", "passed"], records[-1].error
     assert "late clicked" in log_lines(cases)
