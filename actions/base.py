@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from actions.dialogs import DialogKeeper
 from actions.schema import Action, Point
 from perception.screen import Screenshot
 
@@ -89,3 +90,10 @@ class BlocksRequests(Protocol):
     """Keeps the requests a domain limit refused, for the trace (a browser)."""
 
     blocked: list[str]
+
+
+@runtime_checkable
+class AnswersDialogs(Protocol):
+    """Answers the page's JavaScript dialogs as told, and reports them (a browser)."""
+
+    dialogs: DialogKeeper

@@ -58,6 +58,9 @@ VALUE_AT_JS = """([x, y]) => {
     return el.selectedOptions.length ? el.selectedOptions[0].label : '';
   const a = document.activeElement;
   if (a && a.isContentEditable) return a.innerText;
+  // A code editor's hidden input holds only the keys in flight: read the editor's text.
+  const editor = a && a.closest && a.closest('.CodeMirror');
+  if (editor && editor.CodeMirror) return editor.CodeMirror.getValue();
   if (a && 'value' in a && a.tagName !== 'BUTTON' && a !== document.body) return String(a.value);
   return null;
 }"""
@@ -90,3 +93,5 @@ FILL_SPECIAL_JS = """([x, y, text]) => {
   const format = el.type === 'date' ? 'YYYY-MM-DD' : 'its ISO format';
   return `a ${el.type} field takes ${format}; ${JSON.stringify(text)} was refused`;
 }"""
+# Whether the element (or something inside it) has the keyboard focus.
+HAS_FOCUS_JS = """(el) => el === document.activeElement || el.contains(document.activeElement)"""

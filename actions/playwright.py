@@ -18,6 +18,7 @@ from typing_extensions import assert_never
 from actions import page_scripts as scripts
 from actions.base import PageState
 from actions.browser_launch import close_quietly, open_page
+from actions.dialogs import DialogKeeper
 from actions.retry import transient_retrying
 from actions.schema import (
     Action,
@@ -63,6 +64,9 @@ class PlaywrightExecutor:
         self._cdp_dpr = 1.0
         self.blocked: list[str] = []
         """URLs the domain limit blocked, for the trace."""
+        self.dialogs = DialogKeeper()
+        """How the page's dialogs are answered, and those it opened."""
+        self.dialogs.watch(page)
 
     @classmethod
     def launch(
@@ -246,6 +250,37 @@ class PlaywrightExecutor:
                 f"the click point ({x:.0f}, {y:.0f}) is covered by {result['at'] or 'nothing'}"
             )
 
+    def _focus_field(self, action: TypeText) -> TypeText:
+        """Click into the field the action types into; the action left to type (none, when
+        a date or colour field took its value directly)."""
+        assert action.point is not None
+        css = self.to_css(action.point)
+        try:
+            self.hit_test(action.point, action.handle)
+        except OccludedTarget:
+            # A code editor draws its text over the hidden field that takes the keys: a
+            # click there that focuses the field is a click on it.
+            if not self._click_focuses(css, action.handle):
+                raise
+            return action
+        refused = self._page.evaluate(scripts.FILL_SPECIAL_JS, [*css, action.text])
+        if refused:
+            raise UserError(refused)
+        if refused is None:
+            self._page.mouse.click(*css)
+            return action
+        return action.model_copy(update={"text": "", "clear": False})
+
+    def _click_focuses(self, css: tuple[float, float], handle: str | None) -> bool:
+        """Click at the point; whether the element with this handle then has the focus."""
+        if not handle:
+            return False
+        self._page.mouse.click(*css)
+        try:
+            return bool(self._page.locator(handle).evaluate(scripts.HAS_FOCUS_JS, timeout=2000))
+        except Exception:  # noqa: BLE001 - a stale handle: the page changed
+            return False
+
     def visible_point(self, handle: str) -> Point | None:
         """A point (screenshot pixels) where the element itself is on top, or None when it is
         covered everywhere: for a click whose centre another element covers."""
@@ -275,15 +310,7 @@ class PlaywrightExecutor:
                 mouse.move(*self.to_css(action.point))
             case TypeText():
                 if action.point is not None:
-                    self.hit_test(action.point, action.handle)
-                    css = self.to_css(action.point)
-                    refused = page.evaluate(scripts.FILL_SPECIAL_JS, [*css, action.text])
-                    if refused:
-                        raise UserError(refused)
-                    if refused is None:
-                        mouse.click(*css)
-                    else:
-                        action = action.model_copy(update={"text": "", "clear": False})
+                    action = self._focus_field(action)
                 if action.clear:
                     keyboard.press("ControlOrMeta+A")
                     keyboard.press("Delete")

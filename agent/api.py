@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from actions.base import BlocksRequests, Executor
+from actions.base import AnswersDialogs, BlocksRequests, Executor
 from agent.cache import LocateCache
 from agent.engines import engine_for
 from agent.errors import (
@@ -82,8 +82,13 @@ class Agent(VerbMethods):
         cache_dir: str | Path = "gui-agent-cache",
         confirm: Callable[[str], bool] | None = None,
         run: Run | None = None,
+        dialogs: Literal["accept", "dismiss"] | None = None,
     ) -> None:
         self.executor: Executor = executor
+        if dialogs is not None:
+            if not isinstance(executor, AnswersDialogs):
+                raise UsageError("dialogs is a browser option: a desktop has no page dialogs")
+            executor.dialogs.policy = dialogs
         self.engine = engine
         self.timeout = timeout
         self.retries = retries
@@ -129,11 +134,11 @@ class Agent(VerbMethods):
                     display=display, log_dir=run.run_dir, navigate=navigate,
                 )
             )  # fmt: skip
+            agent = cls(opened.executor, engine, run=run, **options)
         except BaseException as exc:
             stack.close()
             run.finish(error=exc)
             raise
-        agent = cls(opened.executor, engine, run=run, **options)
         agent._stack = stack
         agent.trace.target = opened.record
         agent.run.save()

@@ -6,7 +6,9 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     ├── UserError                  the input is wrong: fix the task file or the call
     │   ├── TaskFileError          a task file does not parse or validate (file:line:col)
     │   ├── UsageError             an argument or option is wrong
-    │   └── EngineCannotPlan       a goal step needs a vision-language model engine
+    │   ├── EngineCannotPlan       a goal step needs a vision-language model engine
+    │   └── UnexpectedDialog       the page asked a question (confirm, prompt) the task does
+    │                              not answer: it was dismissed, and the step fails
     ├── EnvironmentError_          something is missing on this machine
     │   ├── BrowserNotFound        no Chromium to launch
     │   ├── DisplayUnavailable     no X display, no X authority, no tkinter, no Xvfb
@@ -131,6 +133,11 @@ class CoordinateError(ModelError):
 
 class EngineCannotPlan(UserError):
     """The engine cannot plan goal steps (the offline engine has no model)."""
+
+
+class UnexpectedDialog(UserError):
+    """The page opened a confirm or prompt dialog that neither a ``dialog`` step nor the
+    task's ``dialogs`` policy answers; it was dismissed (nothing answered in the user's name)."""
 
 
 class ActionError(AgentError):

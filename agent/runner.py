@@ -66,6 +66,7 @@ def run_task(
             target, engine, base_dir=loaded.path.parent, headed=headed,
             allowed_domains=task.allowed_domains, browser=browser, cdp=cdp, display=display,
             run=run, timeout=task.timeout, retries=task.retries, confirm=confirm,
+            dialogs=task.dialogs,
         ) as agent:  # fmt: skip
             agent.close(_run_steps(loaded, agent, on_step_start, on_step_end))
     except BaseException as exc:

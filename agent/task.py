@@ -161,6 +161,11 @@ class Task(_Strict):
     allowed_domains: list[str] | None = Field(
         default=None, description="Hosts the browser may load (127.0.0.1 always)."
     )
+    dialogs: Literal["accept", "dismiss"] | None = Field(
+        default=None,
+        description="How to answer the page's confirm and prompt dialogs that no `dialog` step "
+        "answers; unset, such a dialog is dismissed and its step fails (alerts are accepted).",
+    )
     secrets: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] | None = Field(
         default=None,
         description="Environment variables used as ${NAME} whose values are typed but never "

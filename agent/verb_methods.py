@@ -56,6 +56,13 @@ class VerbMethods(ABC):
         """Scroll the page, or inside the described element, by ``amount`` screens."""
         self.do("scroll", direction=direction, amount=amount, within=within, timeout=timeout)
 
+    def dialog(
+        self, answer: str = "accept", *, text: str | None = None, timeout: float | None = None
+    ) -> None:
+        """Answer the next confirm or prompt dialog: ``accept`` (OK) or ``dismiss``; ``text``
+        is typed into a prompt. Call it before the step that opens the dialog."""
+        self.do("dialog", answer=answer, text=text, timeout=timeout)
+
     def select(self, option: str, *, in_: str, timeout: float | None = None) -> None:
         """Choose ``option`` in the described select box (``in`` in task files)."""
         self.do("select", option=option, in_=in_, timeout=timeout)

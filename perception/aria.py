@@ -105,7 +105,44 @@ def parse_snapshot(snapshot: str) -> list[AriaNode]:
         data = _lines_to_items(snapshot)
     nodes: list[AriaNode] = []
     _walk(data if isinstance(data, list) else [], nodes, 0, None)
+    _label_by_reading_order(nodes)
     return nodes
+
+
+_LOOK_BACK = 6
+"""How many nodes before an unlabelled field its label may be (a heading, then wrappers)."""
+
+
+def _label_by_reading_order(nodes: list[AriaNode]) -> None:
+    """An unnamed field with no text just before it as a sibling takes the last text before
+    it in reading order (a heading over a code editor), unless another control comes between:
+    then that text is the other control's."""
+    for index, node in enumerate(nodes):
+        if node.role not in EDITABLE or node.name or node.preceding_text:
+            continue
+        for earlier in reversed(nodes[max(0, index - _LOOK_BACK) : index]):
+            if earlier.role in EDITABLE or earlier.role in ("button", "link", "checkbox", "radio"):
+                break
+            if earlier.role in _LABEL_ROLES and earlier.label:
+                if _labels_from_near(earlier, node):
+                    node.preceding_text = earlier.label
+                break
+
+
+_LABEL_GAP = 60.0
+"""How far (CSS pixels) a text above a field, or before it on its line, may be to label it."""
+
+
+def _labels_from_near(text: AriaNode, field: AriaNode) -> bool:
+    """Whether a text sits where a field's label does: just above it, or just before it on
+    its line (a heading across the page from a search box labels nothing)."""
+    if text.box is None or field.box is None or text.box_is_parent:
+        return False
+    tx, ty, tw, th = text.box
+    fx, fy, fw, fh = field.box
+    above = 0 <= fy - (ty + th) <= _LABEL_GAP and tx < fx + fw and fx < tx + tw
+    before = abs((ty + th / 2) - (fy + fh / 2)) < max(th, fh) and 0 <= fx - (tx + tw) <= _LABEL_GAP
+    return above or before
 
 
 def _lines_to_items(snapshot: str) -> list[Any]:
@@ -177,6 +214,7 @@ def _unquote(text: str) -> str:
 
 # Roles whose node, when it holds nothing but text, reads as a label for the next sibling.
 _TEXT_ROLES = frozenset({"text", "generic", "strong", "emphasis", "paragraph", "LabelText"})
+_LABEL_ROLES = _TEXT_ROLES | {"heading"}
 
 
 def _walk(items: list[Any], out: list[AriaNode], depth: int, parent: AriaNode | None) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from agent.errors import AmbiguousTarget, EngineCannotPlan, MissingDependency
 from perception.aria import AriaNode, parse_snapshot, text_box
 from perception.choose import ACCEPT, choose, fuse
+from perception.counts import counted_noun, counts
 from perception.dom_words import SKIP_ROLES, holds_word, refine_text_box, word_inside
 from perception.elements import Box, Element
 from perception.engine import Located, Plan
@@ -45,6 +46,7 @@ from perception.relations import (
 )
 from perception.screen import Screenshot
 from perception.toggles import TOGGLES
+from perception.unnamed import hint_fields, name_icons
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,8 @@ class OfflineEngine:
         # The page's tree as read for one capture: a locate that tries a relation or a label's
         # control asks for it several times, and the page is the same moment each time.
         self._read: tuple[Screenshot, Any, list[AriaNode]] | None = None
-        self._bare: dict[int, AriaNode] = {}  # this locate's candidates that are bare text
+        # This locate's candidates that are bare text, by text and box (copies keep both).
+        self._bare: dict[tuple[str, tuple[float, ...]], AriaNode] = {}
 
     # -- sources -------------------------------------------------------------------------------
     def _dom_nodes(self, page: Any, screenshot: Screenshot) -> list[AriaNode]:
@@ -88,6 +91,8 @@ class OfflineEngine:
         if self._read is not None and self._read[0] is screenshot and self._read[1] is page:
             return self._read[2]
         nodes = parse_snapshot(page.aria_snapshot(mode="ai", boxes=True))
+        name_icons(page, nodes)
+        hint_fields(page, nodes)
         self._read = (screenshot, page, nodes)
         return nodes
 
@@ -143,7 +148,7 @@ class OfflineEngine:
 
         def own_box(element: Element) -> Element:
             # An anchor that is a bare text line: its own box, not its container's.
-            node = self._bare.get(id(element))
+            node = self._bare.get(_key(element))
             box = text_box(page, node) if node is not None else None
             if box is None:
                 return element
@@ -191,6 +196,9 @@ class OfflineEngine:
                 # ``for``), a little below a field that carries the name itself.
                 label = score(query, text=node.preceding_text, role=node.role, intent=intent)
                 value = max(value, label * 0.95)
+            if not node.name and (hint := node.attrs.get("hint")):
+                # The page's own name for a field nothing labels: a weak hint, below labels.
+                value = max(value, score(query, text=hint, role=node.role, intent=intent) * 0.85)
             if node.box_is_parent:
                 value *= 0.9  # its box is its container's: a worse place to act
             element = node.element(screenshot.scale, value)
@@ -198,7 +206,7 @@ class OfflineEngine:
                 scored.append(element)
                 nodes[id(element)] = node
                 if node.box_is_parent:
-                    self._bare[id(element)] = node
+                    self._bare[_key(element)] = node
         scored.sort(key=lambda e: -e.confidence)
         top = nodes[id(scored[0])] if scored else None
         # Unsure: a word of a longer text may be an element of its own (a link inside a
@@ -329,6 +337,17 @@ class OfflineEngine:
         Raises:
             AmbiguousTarget: Several elements match equally well.
         """
+        noun = counted_noun(what) if page is not None else None
+        if noun is not None:
+            shown = counts(self._dom_nodes(page, screenshot), noun)
+            if len(shown) == 1:
+                ((number, node),) = shown.items()
+                element = node.element(screenshot.scale)
+                if element is not None:
+                    return element.model_copy(update={"text": number, "value": None})
+            if len(shown) > 1:
+                listed = "; ".join(f"{n} in {node.label[:40]!r}" for n, node in shown.items())
+                raise AmbiguousTarget(f"{what!r}: the page shows several counts: {listed}")
         found = self.locate(screenshot, what, intent=Intent.TEXT, page=page)
         if found.element is None and found.tie:
             raise AmbiguousTarget(found.ambiguity(what))
@@ -345,3 +364,7 @@ class OfflineEngine:
             "Run with --engine qwen3vl --model PATH (in-process Qwen3-VL) or "
             "--engine openai --endpoint URL --model NAME (a served model)."
         )
+
+
+def _key(element: Element) -> tuple[str, tuple[float, ...]]:
+    return element.text, tuple(round(v, 1) for v in element.box.as_list())

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from perception.choose import ACCEPT, same_place
 from perception.elements import Box, Element
 from perception.engine import Located
-from perception.matching import EDITABLE, INTERACTIVE, SELECTABLE, Intent, squash
+from perception.matching import (
+    EDITABLE,
+    INTERACTIVE,
+    SELECTABLE,
+    Intent,
+    parse_description,
+    squash,
+)
 
 Look = Callable[[str, Intent], Located]
 """The engine's plain lookup of a description (no ordinal, no relation)."""
@@ -53,6 +60,10 @@ _ROW_ANCHOR = re.compile(
     r"^(?:the\s+)?(?:(?P<a>.+?)(?:'s)?\s+(?:row|line)|(?:row|line)\s+(?:of|for|with)\s+(?P<b>.+))$",
     re.IGNORECASE,
 )
+BUTTON_FIELD = 400.0
+"""How far (centre to centre, screenshot pixels) the field a button submits may be before it."""
+ANCHOR_TIE, ANCHOR_TIE_PX = 1.5, 20.0
+"""Targets of two anchors tie when the farther is at most this much farther from its anchor."""
 ANCHOR_MARGIN = 0.1
 """How much less well than the best an anchor may match the words and still be tried."""
 BELOW_OF = 80.0
@@ -158,6 +169,9 @@ def by_relation(
     """
     found = look(relation.anchor, Intent.TEXT)
     shown = [e for e in found.pool if _shows_words(e) and e.confidence >= ACCEPT]
+    words = squash(parse_description(relation.anchor).text)
+    exact = [e for e in shown if squash(e.text) == words]
+    shown = exact or shown  # "Login" is the word Login, not "Login Password" beside it
     best = shown[0].confidence if shown else 1.0
     anchors = [own_box(e) for e in shown if e.confidence >= best - ANCHOR_MARGIN]
     if not anchors:
@@ -172,17 +186,24 @@ def by_relation(
         if near:
             chosen = near[0][1] if nth is None else nth_in_reading_order(nth, [e for _, e in near])
         if chosen is not None:
-            picks.append((anchor, near, chosen))
+            gap = next(d for d, e in near if e is chosen) % 10_000  # "just below" adds 10,000
+            picks.append((gap, anchor, near, chosen))
         else:
             too_few += [e for _, e in near]
     if not picks:
         if not too_few:
             return None
         return Located(element=None, candidates=too_few[:5], notes=[f"fewer than {nth}"])
-    anchor, near, chosen = picks[0]
+    # Of two anchors, the one with its target close by is what "under Login" means; targets
+    # at a like distance from their anchors are a tie.
+    picks.sort(key=lambda pick: pick[0])
+    closest, anchor, near, chosen = picks[0]
     where = relation.kind if nth is None else f"number {nth} {relation.kind}"
     note = f"{relation.target!r} {where} {anchor.text[:40]!r}"
-    tied = [c for _, _, c in picks[1:] if not same_place(c, chosen)]
+    tied = [
+        c for gap, _, _, c in picks[1:]
+        if not same_place(c, chosen) and gap <= closest * ANCHOR_TIE + ANCHOR_TIE_PX
+    ]  # fmt: skip
     if nth is None:
         tied += [e for d, e in near[1:] if abs(d - near[0][0]) < 2]
     if tied:
@@ -242,7 +263,8 @@ def control_for_label(
     if label is None or intent not in (Intent.TYPE, Intent.SELECT):
         return None
     wanted = EDITABLE if intent is Intent.TYPE else SELECTABLE
-    if label.role in wanted and words and squash(label.text) != squash(words):
+    named = squash(label.text)
+    if label.role in wanted and words and named != squash(words) and squash(words) in named:
         exact = [
             e for e in found.pool
             if e.role not in INTERACTIVE and squash(e.text) == squash(words)
@@ -256,6 +278,17 @@ def control_for_label(
                     return Located(element=sure, candidates=[sure, label, exact[0]],
                                    notes=[*beside.notes, f"not {label.text[:40]!r}"])  # fmt: skip
         return None
+    if intent is Intent.TYPE and label.role == "button":
+        # "type into Search" where the only Search is the button: the field it submits,
+        # just before it on the same line.
+        before = [
+            (d, e) for d, e in related("left", label.box, controls(wanted)) if d < BUTTON_FIELD
+        ]
+        if not before:
+            return None
+        field = before[0][1].model_copy(update={"confidence": label.confidence})
+        notes = [*found.notes, f"the {field.role} before the {label.text[:40]!r} button"]
+        return Located(element=field, candidates=[field, label], notes=notes)
     if label.role in wanted or label.role in INTERACTIVE:
         return None
     near = related("row", label.box, controls(wanted))

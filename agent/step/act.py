@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from actions.base import FindsVisiblePart, PageState
+from actions.base import AnswersDialogs, FindsVisiblePart, PageState
 from actions.retry import polling
 from actions.schema import ACTION_ADAPTER, Action, Click, Hover, Point, TypeText
-from agent.errors import OccludedTarget, Refused, VerificationFailed
+from agent.errors import OccludedTarget, Refused, UnexpectedDialog, VerificationFailed
 from agent.step.context import StepRun
 
 CHANGE_WINDOW_S = 2.0
@@ -33,6 +33,23 @@ def act(step: StepRun, action: Action, *, secrets: set[str] | None = None) -> No
         action = action.model_copy(update={"text": known.reveal(action.text, only=allowed)})
     with step.timed("act"):
         step.executor.perform(action)
+    dialogs_answered(step)
+
+
+def dialogs_answered(step: StepRun) -> None:
+    """Note the dialogs the page opened; UnexpectedDialog for one the task did not answer
+    (it was dismissed: the step did not do what it meant)."""
+    executor = step.executor
+    if not isinstance(executor, AnswersDialogs):
+        return
+    for seen in executor.dialogs.take():
+        step.record.notes.append(seen.summary())
+        if not seen.expected:
+            raise UnexpectedDialog(
+                f"the page asked {seen.message[:200]!r} ({seen.kind} dialog) and the task "
+                "does not say how to answer, so it was dismissed: put a step `dialog: accept` "
+                "(or `dismiss`) before this one, or `dialogs: accept` in the task"
+            )
 
 
 def act_where_it_shows(step: StepRun, action: Click | Hover | TypeText) -> None:

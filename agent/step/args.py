@@ -93,6 +93,17 @@ class WaitForArgs(Args):
     target: str = Field(min_length=1, max_length=2000)
 
 
+class DialogArgs(Args):
+    """How to answer the next JavaScript dialog (confirm, prompt) the page opens."""
+
+    answer: Literal["accept", "dismiss"] = Field(
+        default="accept", description="Press OK (accept) or Cancel (dismiss)."
+    )
+    text: str | None = Field(
+        default=None, max_length=10_000, description="What to type into a prompt first."
+    )
+
+
 class ExpectArgs(Args):
     """Text (or a described element) that must be visible; retried until the timeout."""
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
+from actions.base import AnswersDialogs
 from actions.retry import polling
 from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
 from agent.errors import UsageError, VerificationFailed
 from agent.step.act import act, act_where_it_shows, before, wait_for_change
 from agent.step.args import (
+    DialogArgs,
     DragArgs,
     ExpectArgs,
     ExpectUrlArgs,
@@ -211,6 +213,20 @@ def wait(step: StepRun, args: WaitArgs) -> None:
 def wait_for(step: StepRun, args: WaitForArgs) -> None:
     """Wait until the element is there (a sure match, not a near miss)."""
     poll_for(step, lambda: present(step, args.target), args.target)
+
+
+def _describe_dialog(args: DialogArgs) -> str:
+    return args.answer + (f" with {args.text!r}" if args.text is not None else "")
+
+
+@VERBS.verb("dialog", DialogArgs, shorthand="answer", describe=_describe_dialog)
+def dialog(step: StepRun, args: DialogArgs) -> None:
+    """Answer the next confirm or prompt dialog so (declared before the step that opens it)."""
+    executor = step.executor
+    if not isinstance(executor, AnswersDialogs):
+        raise UsageError("dialog is a browser verb: a desktop program's dialogs are windows")
+    executor.dialogs.answer_next(args.answer, step.ctx.secrets.reveal(args.text or "") or None)
+    step.record.notes.append(f"the next dialog will be {args.answer}ed")
 
 
 @VERBS.verb(
