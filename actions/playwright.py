@@ -314,6 +314,8 @@ class PlaywrightExecutor:
                 if action.clear:
                     keyboard.press("ControlOrMeta+A")
                     keyboard.press("Delete")
+                elif action.point is not None and action.text:
+                    keyboard.press("ControlOrMeta+End")  # added to what the field holds
                 if action.text:
                     keyboard.type(action.text)
                 if action.submit:

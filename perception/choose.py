@@ -14,6 +14,8 @@ ACCEPT = 0.6
 """The lowest score that counts as a match."""
 TIE_MARGIN = 0.02
 """Two candidates closer than this are a tie."""
+EDITOR_AREA = 3.0
+"""How many times larger than any other field "the editor" is."""
 
 
 def fuse(dom: list[Element], ocr: list[Element]) -> list[Element]:
@@ -57,6 +59,12 @@ def choose(
         if reachable and len(reachable) < len(distinct):
             notes.append(f"{len(distinct) - len(reachable)} equal candidates are covered")
             distinct = reachable
+    if len(distinct) > 1 and _asks_for_editor(query):
+        # "The editor" is the big text area, not a one-line box beside it.
+        areas = sorted((e.box.area for e in distinct), reverse=True)
+        if areas[0] >= EDITOR_AREA * areas[1]:
+            notes.append("the editor: the one large text area")
+            distinct = [max(distinct, key=lambda e: e.box.area)]
     width, height = screenshot.size
     distinct.sort(key=lambda e: (not e.box.inside(width, height), e.box.y0, e.box.x0))
     if len(distinct) > 1:
@@ -106,3 +114,8 @@ def _same_words(text: str, wanted: str) -> bool:
 def _same_letters(text: str, wanted: str) -> bool:
     """The same words written the same way: ``All`` (a button) is not ``all`` (in a sentence)."""
     return " ".join(text.split()).strip(" .:;,!?") == " ".join(wanted.split()).strip(" .:;,!?")
+
+
+def _asks_for_editor(query: Query) -> bool:
+    words = query.raw.lower().replace("-", " ").split()
+    return "editor" in words or "textarea" in words or "text area" in query.raw.lower()

@@ -59,6 +59,8 @@ DOM_CONFIDENT = 0.75
 """A DOM match this good (the words contained in an element's text) skips OCR."""
 SELECT_FOR_TYPING = 0.8
 """How much worse a select box fits a step that types (it takes a choice, not keys)."""
+DISABLED = 0.5
+"""How much a disabled control's match counts for a step that acts on it."""
 
 
 class OfflineEngine:
@@ -201,6 +203,8 @@ class OfflineEngine:
                 value = max(value, score(query, text=hint, role=node.role, intent=intent) * 0.85)
             if node.box_is_parent:
                 value *= 0.9  # its box is its container's: a worse place to act
+            if "disabled" in node.attrs and intent is not Intent.TEXT:
+                value *= DISABLED  # it takes no click and no keys: not what a step acts on
             element = node.element(screenshot.scale, value)
             if element is not None and value > 0.3:
                 scored.append(element)

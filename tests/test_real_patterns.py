@@ -118,3 +118,20 @@ def test_the_tasks_dialog_policy_answers_every_confirm(apps: Any) -> None:
         assert record.status == "passed", record.error
         assert any(f"{policy}ed" in note for note in record.notes)
     assert log_lines(apps) == ["kept Solaris", "deleted Solaris"]
+
+
+def test_a_disabled_control_is_not_what_a_click_means(apps: Any) -> None:
+    # Trac: "resolve as [fixed]", where the select box stays disabled until the radio
+    # button is chosen; the select box follows the words, the radio button is named after one.
+    (record,) = run_steps(apps, "[{click: resolve as}]", retries=0)
+    assert record.status == "passed" and log_lines(apps) == ["resolve chosen"], record.error
+
+
+def test_the_editor_is_the_large_text_area_and_clear_false_adds_at_its_end(apps: Any) -> None:
+    (record,) = run_steps(
+        apps, "[{type: {text: Meetings on Tuesdays., into: the editor, clear: false}}]"
+    )
+    assert record.status == "passed", record.error
+    assert (
+        apps.page.locator("#wiki").input_value() == "= Welcome =\nFirst line.Meetings on Tuesdays."
+    )

@@ -1,0 +1,151 @@
+"""Trac (from PyPI's Trac), a wiki and issue tracker, served by ``tracd`` on 127.0.0.1 with an
+SQLite environment. Trac lives in a virtual environment of its own, ``.venv-trac`` (made on
+first use, from PyPI): it needs ``pkg_resources`` (setuptools < 81), and python-multipart,
+which the agent's server extra installs, takes the module name ``multipart`` Trac reads forms
+with. The environment is made once per run (two tickets; anonymous users may do
+everything, as on a private install without logins); its database is copied afresh (under a
+new server) before every task, and each task's outcome is read from it afterwards."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.realworld.common import ROOT, SqliteApp, free_port, wait_for_http
+
+VENV = ROOT / ".venv-trac"
+PYTHON = VENV / "bin" / "python"
+REQUIREMENTS = ("Trac==1.6", "setuptools<81")
+
+
+def trac_python() -> Path:
+    """The Python of Trac's own environment, made (and Trac installed) the first time."""
+    stamp = VENV / ".installed"
+    if not stamp.exists():
+        print("installing Trac into .venv-trac (once; from PyPI)", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", *REQUIREMENTS], check=True)
+        stamp.write_text(" ".join(REQUIREMENTS))
+    return PYTHON
+
+
+_SEED = """
+import sys
+from trac.env import Environment
+from trac.ticket.model import Ticket
+env = Environment(sys.argv[1])
+seeds = (("Crash when saving an empty file", "defect"), ("Export to PDF", "enhancement"))
+for summary, kind in seeds:
+    ticket = Ticket(env)
+    ticket.populate({"summary": summary, "type": kind, "component": "component1",
+                     "reporter": "alice", "description": "Seen on 1.0.", "status": "new",
+                     "priority": "major"})
+    ticket.insert()
+"""
+CRASH = "Crash when saving an empty file"
+
+
+class App(SqliteApp):
+    """The running Trac; ``env`` fills the task files' ``${...}``."""
+
+    name = "trac"
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.home = work / "trac"
+        self.db = self.home / "db" / "trac.db"
+        self.seed = work / "seed.db"
+        self.port = free_port()
+        self.env = {"APP_URL": f"http://127.0.0.1:{self.port}/"}
+
+    def _admin(self, *args: str) -> None:
+        command = [str(self.python), "-W", "ignore", "-m", "trac.admin.console", str(self.home)]
+        subprocess.run([*command, *args], check=True, capture_output=True, cwd=ROOT)
+
+    def __enter__(self) -> App:
+        self.python = trac_python()
+        self._admin("initenv", "Corpus", "sqlite:db/trac.db")
+        self._admin("permission", "add", "anonymous", "TRAC_ADMIN")
+        subprocess.run([str(self.python), "-W", "ignore", "-c", _SEED, str(self.home)],
+                       check=True, capture_output=True, cwd=ROOT)  # fmt: skip
+        shutil.copyfile(self.db, self.seed)
+        self._log = (self.work / "server.log").open("wb")
+        return self
+
+    def reset(self) -> None:
+        """The seeded database again, under a new tracd (it keeps its connections open, so
+        the file cannot be swapped under a running one)."""
+        if self._server is not None:
+            self._server.terminate()
+            self._server.wait(timeout=10)
+        for stale in self.db.parent.glob("trac.db-*"):
+            stale.unlink(missing_ok=True)
+        shutil.copyfile(self.seed, self.db)
+        self._server = subprocess.Popen(
+            [str(self.python), "-W", "ignore", "-m", "trac.web.standalone", "-p", str(self.port),
+             "-b", "127.0.0.1", "-s", str(self.home)],
+            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_for_http(self.env["APP_URL"], self._server)
+
+
+def _ticket(app: App, summary: str, column: str) -> Any:
+    found = app.rows(f"SELECT {column} FROM ticket WHERE summary = ?", summary)  # noqa: S608
+    return found[0] if found else None
+
+
+def _expect(actual: Any, wanted: Any, what: str) -> str | None:
+    return None if actual == wanted else f"{what}: {actual!r}, wanted {wanted!r}"
+
+
+Check = Callable[[App, Any], "str | None"]
+"""An outcome check: None when Trac's database shows the task done."""
+
+CHECKS: dict[str, Check] = {
+    "new_ticket": lambda app, trace: _expect(
+        _ticket(app, "Search ignores accents", "type, description"),
+        ("enhancement", "Searching for cafe should find café."),
+        "the new ticket",
+    ),
+    "comment": lambda app, trace: _expect(
+        [
+            r[0]
+            for r in app.rows(
+                "SELECT c.newvalue FROM ticket_change c JOIN ticket t ON t.id = c.ticket "
+                "WHERE t.summary = ? AND c.field = 'comment'",
+                CRASH,
+            )
+        ],
+        ["Also happens with a file of only spaces."],
+        "its comments",
+    ),  # fmt: skip
+    "close_ticket": lambda app, trace: _expect(
+        _ticket(app, CRASH, "status, resolution"), ("closed", "fixed"), "its status"
+    ),
+    "priority": lambda app, trace: _expect(
+        _ticket(app, "Export to PDF", "priority"), ("critical",), "its priority"
+    ),
+    "add_milestone": lambda app, trace: _expect(
+        app.rows("SELECT name FROM milestone WHERE name = 'Release 2.1'"),
+        [("Release 2.1",)],
+        "milestone Release 2.1",
+    ),
+    "add_component": lambda app, trace: _expect(
+        app.rows("SELECT owner FROM component WHERE name = 'Printing'"),
+        [("carol",)],
+        "component Printing's owner",
+    ),
+    "wiki_page": lambda app, trace: _expect(
+        "Meetings are on Tuesdays."
+        in (
+            app.rows("SELECT text FROM wiki WHERE name = 'WikiStart' ORDER BY version DESC")
+            or [("",)]
+        )[0][0],
+        True,
+        "the start page says when meetings are",
+    ),  # fmt: skip
+}
