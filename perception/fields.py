@@ -157,3 +157,38 @@ def field_for_label(label: Box, fields: list[Box]) -> Box | None:
             if best is None or gap_below < best[0]:
                 best = (gap_below, field)
     return best[1] if best is not None else None
+
+
+BUTTON_FACE = (225, 250)
+"""Gray levels of a plain button's face (Chromium's #efefef, most light themes)."""
+BUTTON_MIN, BUTTON_MAX = (24, 16), (400, 200)
+"""The smallest and largest (width, height) a button may have, in screenshot pixels."""
+
+
+def find_buttons(gray: Any) -> list[Box]:
+    """Boxes of plain buttons on a grayscale capture: a light face, solid but for its words,
+    framed by a darker border all round (what "the button" is on a screen without a DOM)."""
+    import cv2
+    import numpy as np
+
+    low, high = BUTTON_FACE
+    face = (((gray >= low) & (gray <= high)) * 255).astype("uint8")
+    count, _, stats, _ = cv2.connectedComponentsWithStats(face, connectivity=4)
+    found: list[Box] = []
+    rows, cols = gray.shape
+    for i in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if not (BUTTON_MIN[0] <= w <= BUTTON_MAX[0] and BUTTON_MIN[1] <= h <= BUTTON_MAX[1]):
+            continue
+        if area < 0.6 * w * h or x < 1 or y < 1 or x + w >= cols or y + h >= rows:
+            continue
+        inside = gray[y : y + h, x : x + w]
+        ring = np.concatenate([
+            gray[y - 1, x : x + w], gray[y + h, x : x + w],
+            gray[y : y + h, x - 1], gray[y : y + h, x + w],
+        ])  # fmt: skip
+        darker = float(np.mean(ring < np.median(inside) - 25))
+        if darker >= 0.7 and int(np.sum(inside < 128)) >= 5:  # framed, with words on it
+            found.append(Box(x0=x - 1, y0=y - 1, x1=x + w + 1, y1=y + h + 1))
+    found.sort(key=lambda b: (b.y0, b.x0))
+    return found

@@ -276,12 +276,14 @@ class OfflineEngine:
             intent is Intent.CLICK and bool(query.roles) and query.roles <= EDITABLE
         )
         wants_toggle = intent is Intent.CLICK and bool(query.roles & TOGGLES) and bool(query.text)
+        wants_button = intent is Intent.CLICK and query.roles == {"button"} and not query.text
         from_dom = any(e.engine == "offline/dom" and e.confidence >= ACCEPT for e in scored)
-        if not self.use_ocr or from_dom or not (wants_field or wants_toggle):
+        if not self.use_ocr or from_dom or not (wants_field or wants_toggle or wants_button):
             return choose(scored, screenshot, notes, query, page)
         scored = self._pixels.controls(
-            scored, query, intent, screenshot, notes, wants_field=wants_field
-        )
+            scored, query, intent, screenshot, notes, wants_field=wants_field,
+            wants_button=wants_button,
+        )  # fmt: skip
         return choose(scored, screenshot, notes, query, page)
 
     def find_text(self, screenshot: Screenshot, text: str, *, page: Any = None) -> Element | None:

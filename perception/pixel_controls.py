@@ -11,7 +11,13 @@ from typing import Any
 
 from perception.choose import ACCEPT
 from perception.elements import Box, Element
-from perception.fields import field_for_label, find_fields, has_end_arrow, has_end_mark
+from perception.fields import (
+    field_for_label,
+    find_buttons,
+    find_fields,
+    has_end_arrow,
+    has_end_mark,
+)
 from perception.lines import beside_labels
 from perception.matching import Intent, Query
 from perception.screen import Screenshot
@@ -34,12 +40,22 @@ class PixelControls:
         notes: list[str],
         *,
         wants_field: bool,
+        wants_button: bool = False,
     ) -> list[Element]:
-        """The candidates with the fields (``wants_field``) or else the check boxes their
-        labels name added, best first."""
+        """The candidates with the fields (``wants_field``), the plain buttons (``wants_button``:
+        "the button", which has no words to find) or else the check boxes their labels name
+        added, best first."""
         role = "combobox" if intent is Intent.SELECT else "textbox"
         labels: set[int] = set()
-        if wants_field and not query.text:  # "the field": every field there is
+        if wants_button:
+            onto = [
+                Element(box=b, text="", role="button", confidence=0.7, engine="offline/ocr")
+                for b in find_buttons(self.gray(screenshot))
+            ]
+            note = "buttons from pixels"
+            # Words are no button: "Click the button." in an instruction is a sentence.
+            scored = [e for e in scored if e.role != "text"] if onto else scored
+        elif wants_field and not query.text:  # "the field": every field there is
             gray = self.gray(screenshot)
 
             def chance(box: Box) -> float:

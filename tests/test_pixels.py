@@ -129,3 +129,26 @@ def test_text_fields_are_found_from_pixels_and_buttons_are_not() -> None:
     assert name is not None and name.x0 == 60
     assert notes is not None and notes.y0 == 75
     assert field_for_label(Box(x0=300, y0=180, x1=330, y1=190), fields) is None
+
+
+def test_the_button_is_found_from_pixels_and_the_sentence_naming_it_is_not(
+    executor: Any,
+) -> None:
+    # MiniWoB's click-test: "Click the button." above a button whose words are not "button".
+    page = executor.page
+    page.set_content(
+        "<p>Click the button.</p><button style='margin:40px;width:68px;height:68px'>"
+        "Click Me!</button>"
+    )
+    found = PIXELS_ONLY.locate(executor.capture(), "the button", intent=Intent.CLICK)
+    box = page.locator("button").bounding_box()
+    assert found.element is not None and found.element.role == "button", found.candidates
+    x, y = found.element.point
+    assert box["x"] <= x <= box["x"] + box["width"] and box["y"] <= y <= box["y"] + box["height"]
+    # A framed, light box with words looks like a button from pixels: two are a tie.
+    page.evaluate(
+        "document.body.insertAdjacentHTML('beforeend', '<p style=\"border:1px solid #888;"
+        "background:#eee;width:200px\">Also framed</p>')"
+    )
+    again = PIXELS_ONLY.locate(executor.capture(), "the button", intent=Intent.CLICK)
+    assert again.element is None and again.tie and again.tied == 2

@@ -135,3 +135,33 @@ def test_the_editor_is_the_large_text_area_and_clear_false_adds_at_its_end(apps:
     assert (
         apps.page.locator("#wiki").input_value() == "= Welcome =\nFirst line.Meetings on Tuesdays."
     )
+
+
+def test_a_task_files_dialogs_option_answers_its_confirms(tmp_path: Any, browser: Any) -> None:
+    import shutil
+
+    from agent.runner import run_task
+    from agent.taskfile import load_task
+    from tests.conftest import ROOT
+
+    shutil.copy(ROOT / "tests/fixtures/pages/apps.html", tmp_path / "apps.html")
+    task = tmp_path / "delete.yaml"
+    task.write_text(
+        "name: delete with the task's answer\nbrowser: {url: apps.html}\ndialogs: accept\n"
+        "retries: 0\nsteps:\n  - click: the delete icon of Kindred\n  - expect: deleted Kindred\n"
+    )
+    trace, _ = run_task(load_task(task), engine=OfflineEngine(), out=tmp_path, browser=browser)
+    assert trace.status == "passed", [s.error for s in trace.steps]
+    assert any("accepted" in note for note in trace.steps[0].notes)
+
+
+def test_two_different_counts_of_the_same_thing_are_both_kept_for_a_tie() -> None:
+    from perception.aria import parse_snapshot
+    from perception.counts import counted_noun, counts
+
+    nodes = parse_snapshot(
+        "- paragraph [box=0,0,90,10]: 3 users\n- paragraph [box=0,20,90,10]: 5 active users\n"
+        "- paragraph [box=0,40,90,10]: 0 of 3 selected"
+    )
+    noun = counted_noun("how many users")
+    assert noun == "user" and sorted(counts(nodes, noun)) == ["3", "5"]
