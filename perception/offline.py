@@ -198,8 +198,8 @@ class OfflineEngine:
                 # ``for``), a little below a field that carries the name itself.
                 label = score(query, text=node.preceding_text, role=node.role, intent=intent)
                 value = max(value, label * 0.95)
-            if not node.name and (hint := node.attrs.get("hint")):
-                # The page's own name for a field nothing labels: a weak hint, below labels.
+            if hint := node.attrs.get("hint"):
+                # The page's own name for a field (``name``, ``id``): a weak hint, below labels.
                 value = max(value, score(query, text=hint, role=node.role, intent=intent) * 0.85)
             if node.box_is_parent:
                 value *= 0.9  # its box is its container's: a worse place to act

@@ -9,9 +9,10 @@ script reads each clickable glyph's ``title``, ``aria-label``, ``alt`` or icon c
 page, and the node (matched by its box) takes that name: ``the edit icon of Kindred`` then
 finds it like any named link.
 
-A field: an input with no label at all still has a ``name`` or ``id`` its page gave it
-(``_filter_value``), which is often what its purpose is called ("the filter value field"). Those
-words become a weak hint (``attrs["hint"]``), below any visible label.
+A field: an input with no label at all, or one named after its help text, still has a
+``name`` or ``id`` its page gave it (``_filter_value``, ``comment``), which is often what its
+purpose is called ("the filter value field", "the comment box"). Those words become a weak
+hint (``attrs["hint"]``), below any visible label.
 """
 
 from __future__ import annotations
@@ -75,10 +76,10 @@ _FIELD_ROLES = frozenset({"textbox", "searchbox", "combobox", "spinbutton", "lis
 
 
 def hint_fields(page: Any, nodes: list[AriaNode]) -> None:
-    """Give each unnamed field its page's ``name`` or ``id`` as words (``_filter_value`` ->
-    ``filter value``) in ``attrs["hint"]``, in place (one script, only when there are such
-    fields)."""
-    waiting = [n for n in nodes if n.role in _FIELD_ROLES and not n.name and n.box is not None]
+    """Give each field its page's ``name`` or ``id`` as words (``_filter_value`` -> ``filter
+    value``) in ``attrs["hint"]``, in place (one script, only when there are fields): a text
+    area named after its help text is still the page's ``comment``."""
+    waiting = [n for n in nodes if n.role in _FIELD_ROLES and n.box is not None]
     if not waiting:
         return
     try:

@@ -79,6 +79,13 @@ def test_an_unlabelled_field_answers_to_its_pages_name_for_it(apps: Any) -> None
     assert apps.page.locator("[name=_filter_value]").input_value() == "Lem"
 
 
+def test_a_field_named_after_its_help_text_answers_to_its_pages_name(apps: Any) -> None:
+    # Trac's comment box: named "You may use WikiFormatting here.", name="comment".
+    (record,) = run_steps(apps, "[{type: {text: Seen again., into: the comment box}}]")
+    assert record.status == "passed", record.error
+    assert apps.page.locator("#comment").input_value() == "Seen again."
+
+
 def test_a_code_editor_under_its_heading_is_typed_into_and_read_back(apps: Any) -> None:
     # The field that takes the keys lies under the text the editor draws: the click on that
     # text focuses it, and the check reads the editor's own value.

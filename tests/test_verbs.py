@@ -105,6 +105,7 @@ def test_goto_wait_and_wait_for(verbs: Any) -> None:
         verbs,
         "[{click: Load later}, {wait_for: Late arrival}, {goto: second.html}, {wait: 0.2},"
         " {expect: The second page}]",
+        timeout=10.0,  # before the text is there, each look may read the screen (OCR)
     )
     assert passed(records), records[-1].error
     assert records[1].duration_ms >= 600, "wait_for returned before the text appeared"
