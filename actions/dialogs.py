@@ -42,9 +42,19 @@ class DialogKeeper:
     seen: list[SeenDialog] = field(default_factory=list)
     _next: tuple[Answer, str | None] | None = None
 
-    def watch(self, page: Any) -> None:
-        """Answer this page's dialogs from now on."""
-        page.on("dialog", self._on_dialog)
+    @classmethod
+    def for_page(cls, page: Any) -> DialogKeeper:
+        """The page's keeper, made and listening the first time: two executors on one page
+        (a fixture's page wrapped twice) share it, so no stale one answers for the other."""
+        keeper = getattr(page, "_gui_agent_dialogs", None)
+        if not isinstance(keeper, cls):
+            keeper = cls()
+            page.on("dialog", keeper._on_dialog)
+            try:
+                page._gui_agent_dialogs = keeper
+            except AttributeError:  # a page object that takes no attributes: one per executor
+                pass
+        return keeper
 
     def answer_next(self, answer: Answer, text: str | None = None) -> None:
         """Answer the next dialog so (``text``: what to type into a prompt)."""

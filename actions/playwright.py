@@ -64,9 +64,8 @@ class PlaywrightExecutor:
         self._cdp_dpr = 1.0
         self.blocked: list[str] = []
         """URLs the domain limit blocked, for the trace."""
-        self.dialogs = DialogKeeper()
+        self.dialogs = DialogKeeper.for_page(page)
         """How the page's dialogs are answered, and those it opened."""
-        self.dialogs.watch(page)
 
     @classmethod
     def launch(

@@ -172,3 +172,13 @@ def test_two_different_counts_of_the_same_thing_are_both_kept_for_a_tie() -> Non
     )
     noun = counted_noun("how many users")
     assert noun == "user" and sorted(counts(nodes, noun)) == ["3", "5"]
+
+
+def test_two_executors_on_one_page_share_how_its_dialogs_are_answered(apps: Any) -> None:
+    from actions.playwright import PlaywrightExecutor
+
+    again = PlaywrightExecutor(apps.page)
+    assert again.dialogs is apps.dialogs  # no stale listener answers for the newer one
+    again.dialogs.policy = "accept"
+    (record,) = run_steps(again, "[{click: the delete icon of Kindred}]", retries=0)
+    assert record.status == "passed" and log_lines(apps) == ["deleted Kindred"], record.error
