@@ -47,14 +47,33 @@ class SqliteApp:
     _server: subprocess.Popen[bytes] | None = None
     _log: Any = None
 
-    def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        """What the database holds now."""
-        with sqlite3.connect(self.db) as db:
-            return list(db.execute(sql, args))
+    def rows(self, sql: str, *args: Any, db: Path | None = None) -> list[tuple[Any, ...]]:
+        """What the database (or another of the application's SQLite files) holds now."""
+        with sqlite3.connect(db or self.db) as connection:
+            return list(connection.execute(sql, args))
 
-    def __exit__(self, *exc: object) -> None:
+    def serve(self, command: list[str], log: Path, url: str) -> None:
+        """Start the application's server (stopping the one running), its output appended to
+        ``log``, and return once ``url`` answers."""
+        self._stop()
+        if self._log is None:
+            self._log = log.open("ab")
+        self._server = subprocess.Popen(command, cwd=ROOT, stdout=self._log,
+                                        stderr=subprocess.STDOUT)  # fmt: skip
+        wait_for_http(url, self._server)
+
+    def _stop(self) -> None:
         if self._server is not None:
             self._server.terminate()
             self._server.wait(timeout=10)
+            self._server = None
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
         if self._log is not None:
             self._log.close()
+
+
+def expect(actual: Any, wanted: Any, what: str) -> str | None:
+    """An outcome check's answer: None when ``actual`` is what was wanted, else what it is."""
+    return None if actual == wanted else f"{what}: {actual!r}, wanted {wanted!r}"

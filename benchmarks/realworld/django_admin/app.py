@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.realworld.common import ROOT, SqliteApp, free_port, wait_for_http
+from benchmarks.realworld.common import ROOT, SqliteApp, expect, free_port, wait_for_http
 
 ADMIN_PASSWORD = "Corpus-2026-pw"
 SETTINGS = "benchmarks.realworld.django_admin.settings"
@@ -69,10 +69,6 @@ def _one(app: App, sql: str, *args: Any) -> Any:
     return found[0][0] if found else None
 
 
-def _expect(actual: Any, wanted: Any, what: str) -> str | None:
-    return None if actual == wanted else f"{what}: {actual!r}, wanted {wanted!r}"
-
-
 def _user(app: App, name: str, column: str) -> Any:
     return _one(app, f"SELECT {column} FROM auth_user WHERE username = ?", name)  # noqa: S608
 
@@ -103,41 +99,41 @@ Check = Callable[[App, Any], "str | None"]
 """An outcome check: None when the database shows the task done, else what it shows."""
 
 CHECKS: dict[str, Check] = {
-    "log_in": lambda app, trace: _expect(
+    "log_in": lambda app, trace: expect(
         _user(app, "admin", "last_login") is not None, True, "admin's last login is set"
     ),
-    "add_group": lambda app, trace: _expect(
+    "add_group": lambda app, trace: expect(
         _one(app, "SELECT count(*) FROM auth_group WHERE name = 'Editors'"), 1, "groups Editors"
     ),
-    "add_user": lambda app, trace: _expect(
+    "add_user": lambda app, trace: expect(
         (_user(app, "carol", "password") or "!").startswith("!"), False, "carol has a password"
     ),
-    "first_name": lambda app, trace: _expect(
+    "first_name": lambda app, trace: expect(
         _user(app, "alice", "first_name"), "Alice", "alice's first name"
     ),
-    "email": lambda app, trace: _expect(
+    "email": lambda app, trace: expect(
         _user(app, "alice", "email"), "alice@example.org", "alice's email"
     ),
-    "staff_status": lambda app, trace: _expect(_user(app, "bob", "is_staff"), 1, "bob is staff"),
-    "deactivate": lambda app, trace: _expect(_user(app, "bob", "is_active"), 0, "bob is active"),
-    "delete_group": lambda app, trace: _expect(
+    "staff_status": lambda app, trace: expect(_user(app, "bob", "is_staff"), 1, "bob is staff"),
+    "deactivate": lambda app, trace: expect(_user(app, "bob", "is_active"), 0, "bob is active"),
+    "delete_group": lambda app, trace: expect(
         _one(app, "SELECT count(*) FROM auth_group WHERE name = 'Support'"), 0, "groups Support"
     ),
-    "user_to_group": lambda app, trace: _expect(
+    "user_to_group": lambda app, trace: expect(
         _in_group(app, "alice", "Support"), True, "alice in Support"
     ),
-    "group_permission": lambda app, trace: _expect(
+    "group_permission": lambda app, trace: expect(
         _group_permissions(app, "Auditors"), ["view_user"], "Auditors' permissions"
     ),
-    "delete_selected": lambda app, trace: _expect(
+    "delete_selected": lambda app, trace: expect(
         _user(app, "bob", "id") is None and _user(app, "alice", "id") is not None,
         True,
         "bob deleted and alice kept",
     ),  # fmt: skip
-    "log_out": lambda app, trace: _expect(
+    "log_out": lambda app, trace: expect(
         _one(app, "SELECT count(*) FROM django_session"), 0, "sessions left"
     ),
-    "count_users": lambda app, trace: _expect(
+    "count_users": lambda app, trace: expect(
         trace.outputs.get("the number of users"),
         _one(app, "SELECT count(*) FROM auth_user"),
         "users counted",

@@ -5,13 +5,12 @@ written afresh before every task and each task's outcome is read from it afterwa
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.realworld.common import ROOT, SqliteApp, free_port, wait_for_http
+from benchmarks.realworld.common import SqliteApp, expect, free_port
 
 SITE = Path(__file__).with_name("site.py")
 _SCHEMA = """
@@ -39,12 +38,8 @@ class App(SqliteApp):
 
     def __enter__(self) -> App:
         self.reset()
-        self._log = (self.work / "server.log").open("wb")
-        self._server = subprocess.Popen(
-            [sys.executable, str(SITE), str(self.db), str(self.port)],
-            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        wait_for_http(self.env["APP_URL"], self._server)
+        command = [sys.executable, str(SITE), str(self.db), str(self.port)]
+        self.serve(command, self.work / "server.log", self.env["APP_URL"])
         return self
 
     def reset(self) -> None:
@@ -58,14 +53,10 @@ def _book(app: App, title: str) -> Any:
     return found[0] if found else None
 
 
-def _expect(actual: Any, wanted: Any, what: str) -> str | None:
-    return None if actual == wanted else f"{what}: {actual!r}, wanted {wanted!r}"
-
-
 def _read(key: str, sql: str) -> Callable[[App, Any], str | None]:
     def check(app: App, trace: Any) -> str | None:
         wanted = app.rows(sql)[0][0]
-        return _expect(trace.outputs.get(key), wanted, f"{key!r} as read")
+        return expect(trace.outputs.get(key), wanted, f"{key!r} as read")
 
     return check
 
@@ -74,23 +65,23 @@ Check = Callable[[App, Any], "str | None"]
 """An outcome check: None when the database shows the task done."""
 
 CHECKS: dict[str, Check] = {
-    "add_author": lambda app, trace: _expect(
+    "add_author": lambda app, trace: expect(
         app.rows("SELECT country FROM author WHERE name = 'Ted Chiang'"),
         [("USA",)],
         "Ted Chiang's country",
     ),  # fmt: skip
-    "add_book": lambda app, trace: _expect(
+    "add_book": lambda app, trace: expect(
         _book(app, "The Lathe of Heaven"), (1971, 1, 3), "the new book (year, in stock, author)"
     ),
-    "edit_year": lambda app, trace: _expect(_book(app, "Kindred"), (1980, 1, 2), "Kindred"),
-    "out_of_stock": lambda app, trace: _expect(_book(app, "Solaris"), (1961, 0, 1), "Solaris"),
-    "delete_book": lambda app, trace: _expect(
+    "edit_year": lambda app, trace: expect(_book(app, "Kindred"), (1980, 1, 2), "Kindred"),
+    "out_of_stock": lambda app, trace: expect(_book(app, "Solaris"), (1961, 0, 1), "Solaris"),
+    "delete_book": lambda app, trace: expect(
         _book(app, "The Cyberiad"), None, "The Cyberiad's row"
     ),
     "search_count": _read(
         "the number of books found", "SELECT count(*) FROM book WHERE title LIKE '%the%'"
     ),
-    "delete_two": lambda app, trace: _expect(
+    "delete_two": lambda app, trace: expect(
         [t for (t,) in app.rows("SELECT title FROM book ORDER BY id")],
         ["Solaris", "The Cyberiad", "The Dispossessed"],
         "the books left",

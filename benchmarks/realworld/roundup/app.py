@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.realworld.common import ROOT, SqliteApp, free_port, wait_for_http
+from benchmarks.realworld.common import ROOT, SqliteApp, expect, free_port
 
 ADMIN_PASSWORD = "Corpus-2026-pw"
 _SEED = (
@@ -55,10 +55,7 @@ class App(SqliteApp):
         if os.geteuid() == 0:  # roundup-server refuses to serve as root
             command[3:3] = ["-u", "nobody", "-g", "nogroup"]
         self.reset()
-        self._log = (self.work / "server.log").open("wb")
-        self._server = subprocess.Popen(command, cwd=ROOT, stdout=self._log,
-                                        stderr=subprocess.STDOUT)  # fmt: skip
-        wait_for_http(self.env["APP_URL"], self._server)
+        self.serve(command, self.work / "server.log", self.env["APP_URL"])
         return self
 
     def reset(self) -> None:
@@ -73,17 +70,8 @@ class App(SqliteApp):
 
     def sessions(self) -> list[str]:
         """The users who hold a web session."""
-        with_users = self.rows_in(
-            self.home / "db" / "db-session", "SELECT session_value FROM sessions"
-        )
-        return [value for (value,) in with_users]
-
-    def rows_in(self, path: Path, sql: str) -> list[tuple[Any, ...]]:
-        """What another of the tracker's database files holds."""
-        import sqlite3
-
-        with sqlite3.connect(path) as db:
-            return list(db.execute(sql))
+        held = self.rows("SELECT session_value FROM sessions", db=self.home / "db" / "db-session")
+        return [value for (value,) in held]
 
 
 def _issue(app: App, title: str, column: str) -> Any:
@@ -96,32 +84,28 @@ def _named(app: App, table: str, name: str, column: str = "name") -> Any:
     return found[0][0] if found else None
 
 
-def _expect(actual: Any, wanted: Any, what: str) -> str | None:
-    return None if actual == wanted else f"{what}: {actual!r}, wanted {wanted!r}"
-
-
 PRINTER = "Printer on floor 2 jams"
 Check = Callable[[App, Any], "str | None"]
 """An outcome check: None when the tracker's database shows the task done."""
 
 CHECKS: dict[str, Check] = {
-    "log_in": lambda app, trace: _expect(
+    "log_in": lambda app, trace: expect(
         any("'admin'" in s for s in app.sessions()), True, "admin holds a session"
     ),
-    "new_issue": lambda app, trace: _expect(
+    "new_issue": lambda app, trace: expect(
         _issue(app, "Projector remote is missing", "priority"),
         _named(app, "priority", "urgent"),
         "the new issue's priority",
     ),
-    "resolve_issue": lambda app, trace: _expect(
+    "resolve_issue": lambda app, trace: expect(
         _issue(app, PRINTER, "status"), _named(app, "status", "resolved"), "its status"
     ),
-    "assign_issue": lambda app, trace: _expect(
+    "assign_issue": lambda app, trace: expect(
         _issue(app, "Add a dark mode", "assignedto"),
         _named(app, "user", "alice", "username"),
         "who it is assigned to",
     ),
-    "add_note": lambda app, trace: _expect(
+    "add_note": lambda app, trace: expect(
         [
             s
             for (s,) in app.rows(
@@ -133,10 +117,10 @@ CHECKS: dict[str, Check] = {
         ["Replaced the paper tray; please try again."],
         "the notes on it",
     ),  # fmt: skip
-    "add_keyword": lambda app, trace: _expect(
+    "add_keyword": lambda app, trace: expect(
         _named(app, "keyword", "hardware") is not None, True, "keyword hardware exists"
     ),
-    "add_user": lambda app, trace: _expect(
+    "add_user": lambda app, trace: expect(
         app.rows("SELECT _address FROM _user WHERE _username = 'dave'"),
         [("dave@example.org",)],
         "dave's address",

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.realworld.common import ROOT, SqliteApp, free_port, wait_for_http
+from benchmarks.realworld.common import SqliteApp, expect, free_port
 
 BOOKS = [
     (1, "Solaris", "Stanisław Lem", 1961),
@@ -33,68 +32,58 @@ class App(SqliteApp):
         self.env = {"APP_URL": f"http://127.0.0.1:{self.port}/"}
 
     def __enter__(self) -> App:
-        self._log = (self.work / "server.log").open("ab")
         return self
 
     def reset(self) -> None:
         """Stop the server, write the library afresh, start it again."""
-        if self._server is not None:
-            self._server.terminate()
-            self._server.wait(timeout=10)
+        self._stop()
         self.db.unlink(missing_ok=True)
         with sqlite3.connect(self.db) as db:
             db.execute(
                 "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT, author TEXT, year INTEGER)"
             )
             db.executemany("INSERT INTO books VALUES (?, ?, ?, ?)", BOOKS)
-        self._server = subprocess.Popen(
-            [sys.executable, "-m", "sqlite_web.sqlite_web", str(self.db), "-H", "127.0.0.1", "-p",
-             str(self.port), "-x"],
-            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        wait_for_http(self.env["APP_URL"], self._server)
+        command = [sys.executable, "-m", "sqlite_web.sqlite_web", str(self.db), "-H",
+                   "127.0.0.1", "-p", str(self.port), "-x"]  # fmt: skip
+        self.serve(command, self.work / "server.log", self.env["APP_URL"])
 
 
 def _columns(app: App) -> list[str]:
     return [row[1] for row in app.rows("PRAGMA table_info(books)")]
 
 
-def _expect(actual: Any, wanted: Any, what: str) -> str | None:
-    return None if actual == wanted else f"{what}: {actual!r}, wanted {wanted!r}"
-
-
 Check = Callable[[App, Any], "str | None"]
 """An outcome check: None when the database shows the task done, else what it shows."""
 
 CHECKS: dict[str, Check] = {
-    "insert_row": lambda app, trace: _expect(
+    "insert_row": lambda app, trace: expect(
         app.rows("SELECT author, year FROM books WHERE title = 'The Dispossessed'"),
         [("Ursula K. Le Guin", 1974)],
         "the new book's row",
     ),
-    "add_column": lambda app, trace: _expect(
+    "add_column": lambda app, trace: expect(
         [r[2] for r in app.rows("PRAGMA table_info(books)") if r[1] == "rating"],
         ["INTEGER"],
         "the rating column's type",
     ),
-    "rename_column": lambda app, trace: _expect(
+    "rename_column": lambda app, trace: expect(
         _columns(app), ["id", "title", "writer", "year"], "the columns"
     ),
-    "drop_column": lambda app, trace: _expect(
+    "drop_column": lambda app, trace: expect(
         _columns(app), ["id", "title", "author"], "the columns"
     ),
-    "delete_row": lambda app, trace: _expect(
+    "delete_row": lambda app, trace: expect(
         [r[0] for r in app.rows("SELECT title FROM books ORDER BY id")],
         ["Solaris", "The Left Hand of Darkness", "Excession"],
         "the titles left",
     ),
-    "edit_row": lambda app, trace: _expect(
+    "edit_row": lambda app, trace: expect(
         app.rows("SELECT year FROM books WHERE title = 'Excession'"), [(1997,)], "its year"
     ),
-    "run_sql": lambda app, trace: _expect(
+    "run_sql": lambda app, trace: expect(
         app.rows("SELECT count(*) FROM books WHERE year < 1970"), [(0,)], "books before 1970"
     ),
-    "create_table": lambda app, trace: _expect(
+    "create_table": lambda app, trace: expect(
         app.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'loans'"),
         [("loans",)],
         "the loans table",

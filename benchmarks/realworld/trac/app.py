@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.realworld.common import ROOT, SqliteApp, free_port, wait_for_http
+from benchmarks.realworld.common import ROOT, SqliteApp, expect, free_port
 
 VENV = ROOT / ".venv-trac"
 PYTHON = VENV / "bin" / "python"
@@ -73,24 +73,18 @@ class App(SqliteApp):
         subprocess.run([str(self.python), "-W", "ignore", "-c", _SEED, str(self.home)],
                        check=True, capture_output=True, cwd=ROOT)  # fmt: skip
         shutil.copyfile(self.db, self.seed)
-        self._log = (self.work / "server.log").open("wb")
         return self
 
     def reset(self) -> None:
         """The seeded database again, under a new tracd (it keeps its connections open, so
         the file cannot be swapped under a running one)."""
-        if self._server is not None:
-            self._server.terminate()
-            self._server.wait(timeout=10)
+        self._stop()
         for stale in self.db.parent.glob("trac.db-*"):
             stale.unlink(missing_ok=True)
         shutil.copyfile(self.seed, self.db)
-        self._server = subprocess.Popen(
-            [str(self.python), "-W", "ignore", "-m", "trac.web.standalone", "-p", str(self.port),
-             "-b", "127.0.0.1", "-s", str(self.home)],
-            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        wait_for_http(self.env["APP_URL"], self._server)
+        command = [str(self.python), "-W", "ignore", "-m", "trac.web.standalone", "-p",
+                   str(self.port), "-b", "127.0.0.1", "-s", str(self.home)]  # fmt: skip
+        self.serve(command, self.work / "server.log", self.env["APP_URL"])
 
 
 def _ticket(app: App, summary: str, column: str) -> Any:
@@ -98,20 +92,16 @@ def _ticket(app: App, summary: str, column: str) -> Any:
     return found[0] if found else None
 
 
-def _expect(actual: Any, wanted: Any, what: str) -> str | None:
-    return None if actual == wanted else f"{what}: {actual!r}, wanted {wanted!r}"
-
-
 Check = Callable[[App, Any], "str | None"]
 """An outcome check: None when Trac's database shows the task done."""
 
 CHECKS: dict[str, Check] = {
-    "new_ticket": lambda app, trace: _expect(
+    "new_ticket": lambda app, trace: expect(
         _ticket(app, "Search ignores accents", "type, description"),
         ("enhancement", "Searching for cafe should find café."),
         "the new ticket",
     ),
-    "comment": lambda app, trace: _expect(
+    "comment": lambda app, trace: expect(
         [
             r[0]
             for r in app.rows(
@@ -123,23 +113,23 @@ CHECKS: dict[str, Check] = {
         ["Also happens with a file of only spaces."],
         "its comments",
     ),  # fmt: skip
-    "close_ticket": lambda app, trace: _expect(
+    "close_ticket": lambda app, trace: expect(
         _ticket(app, CRASH, "status, resolution"), ("closed", "fixed"), "its status"
     ),
-    "priority": lambda app, trace: _expect(
+    "priority": lambda app, trace: expect(
         _ticket(app, "Export to PDF", "priority"), ("critical",), "its priority"
     ),
-    "add_milestone": lambda app, trace: _expect(
+    "add_milestone": lambda app, trace: expect(
         app.rows("SELECT name FROM milestone WHERE name = 'Release 2.1'"),
         [("Release 2.1",)],
         "milestone Release 2.1",
     ),
-    "add_component": lambda app, trace: _expect(
+    "add_component": lambda app, trace: expect(
         app.rows("SELECT owner FROM component WHERE name = 'Printing'"),
         [("carol",)],
         "component Printing's owner",
     ),
-    "wiki_page": lambda app, trace: _expect(
+    "wiki_page": lambda app, trace: expect(
         "Meetings are on Tuesdays."
         in (
             app.rows("SELECT text FROM wiki WHERE name = 'WikiStart' ORDER BY version DESC")
