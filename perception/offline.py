@@ -46,7 +46,7 @@ from perception.relations import (
 )
 from perception.screen import Screenshot
 from perception.toggles import TOGGLES
-from perception.unnamed import hint_fields, name_icons
+from perception.unnamed import name_unnamed
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,7 @@ class OfflineEngine:
         if self._read is not None and self._read[0] is screenshot and self._read[1] is page:
             return self._read[2]
         nodes = parse_snapshot(page.aria_snapshot(mode="ai", boxes=True))
-        name_icons(page, nodes)
-        hint_fields(page, nodes)
+        name_unnamed(page, nodes)
         self._read = (screenshot, page, nodes)
         return nodes
 

@@ -29,24 +29,6 @@ _ICON_ROLES = frozenset({"link", "button", "menuitem", "tab", "img"})
 _ICON_CLASS = re.compile(
     r"^(?:fa|fas|far|fab|bi|glyphicon|icon|mdi|ti|la|oi|octicon)-(?P<name>[a-z][a-z0-9-]*)$"
 )
-_NAMES_JS = """() => {
-  const out = [];
-  const picked = 'a, button, [role=button], [role=link], [onclick], img[alt], [title]';
-  for (const el of document.querySelectorAll(picked)) {
-    const text = (el.innerText || '').replace(/[\\ue000-\\uf8ff\\s]/g, '');
-    if (text.length > 1) continue;
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) continue;
-    const img = el.querySelector('img[alt]');
-    const words = ['aria-label', 'title', 'data-original-title', 'data-bs-original-title', 'alt']
-      .map((name) => el.getAttribute(name)).concat([img && img.getAttribute('alt')])
-      .filter(Boolean);
-    const classes = [el, ...el.querySelectorAll('*')].flatMap(
-      (e) => typeof e.className === 'string' ? e.className.split(/\\s+/) : []);
-    out.push({box: [r.x, r.y, r.width, r.height], words: words.join(' '), classes});
-  }
-  return out;
-}"""
 
 
 def unnamed(node: AriaNode) -> bool:
@@ -67,32 +49,62 @@ def icon_words(classes: list[str]) -> str:
     return " ".join(w for w in words if w not in ("fw", "lg", "2x", "solid", "regular"))
 
 
-_FIELD_HINTS_JS = """() => Array.from(document.querySelectorAll('input, select, textarea'))
-  .map((el) => {
-    const r = el.getBoundingClientRect();
-    return {box: [r.x, r.y, r.width, r.height], words: el.getAttribute('name') || el.id || ''};
-  }).filter((f) => f.words && f.box[2] > 0 && f.box[3] > 0)"""
 _FIELD_ROLES = frozenset({"textbox", "searchbox", "combobox", "spinbutton", "listbox"})
 
 
-def hint_fields(page: Any, nodes: list[AriaNode]) -> None:
-    """Give each field its page's ``name`` or ``id`` as words (``_filter_value`` -> ``filter
-    value``) in ``attrs["hint"]``, in place (one script, only when there are fields): a text
-    area named after its help text is still the page's ``comment``."""
-    waiting = [n for n in nodes if n.role in _FIELD_ROLES and n.box is not None]
-    if not waiting:
+_READ_JS = """([icons, fields]) => {
+  const box = (el) => {
+    const r = el.getBoundingClientRect();
+    return [r.x, r.y, r.width, r.height];
+  };
+  const out = {icons: [], fields: []};
+  if (fields) for (const el of document.querySelectorAll('input, select, textarea')) {
+    const words = el.getAttribute('name') || el.id || '', b = box(el);
+    if (words && b[2] > 0 && b[3] > 0) out.fields.push({box: b, words});
+  }
+  if (icons) for (const el of document.querySelectorAll(
+      'a, button, [role=button], [role=link], [onclick], img[alt], [title]')) {
+    if ((el.innerText || '').replace(/[\\ue000-\\uf8ff\\s]/g, '').length > 1) continue;
+    const b = box(el);
+    if (b[2] === 0 || b[3] === 0) continue;
+    const img = el.querySelector('img[alt]');
+    const words = ['aria-label', 'title', 'data-original-title', 'data-bs-original-title', 'alt']
+      .map((name) => el.getAttribute(name)).concat([img && img.getAttribute('alt')])
+      .filter(Boolean);
+    const classes = [el, ...el.querySelectorAll('*')].flatMap(
+      (e) => typeof e.className === 'string' ? e.className.split(/\\s+/) : []);
+    out.icons.push({box: b, words: words.join(' '), classes});
+  }
+  return out;
+}"""
+
+
+def name_unnamed(page: Any, nodes: list[AriaNode]) -> None:
+    """Give the icon nodes the tree leaves unnamed their tooltip or icon name (``name``),
+    and every field its page's ``name`` or ``id`` as words (``_filter_value`` -> ``filter
+    value``) in ``attrs["hint"]``, in place: one script for the whole page, run only when
+    there are such nodes (a text area named after its help text is still ``comment``)."""
+    icons = [n for n in nodes if unnamed(n)]
+    fields = [n for n in nodes if n.role in _FIELD_ROLES and n.box is not None]
+    if not icons and not fields:
         return
     try:
-        found = page.evaluate(_FIELD_HINTS_JS)
+        found = page.evaluate(_READ_JS, [bool(icons), bool(fields)])
     except Exception as exc:  # noqa: BLE001 - a page that moved on keeps its tree as it is
-        log.debug("no field hints: %s", exc)
+        log.debug("no icon names or field hints: %s", exc)
         return
-    for node in waiting:
-        match = _same_box(node, found)
+    for node in fields:
+        match = _same_box(node, found["fields"])
         if match is not None:
             words = re.sub(r"(?<=[a-z])(?=[A-Z])|[_\-\[\].]+", " ", match["words"]).strip()
             if words:
                 node.attrs["hint"] = words.lower()
+    for node in icons:
+        icon = _same_box(node, found["icons"])
+        if icon is not None:
+            name = " ".join(p for p in (icon["words"], icon_words(icon["classes"])) if p)
+            if name:
+                node.name = name
 
 
 def _same_box(node: AriaNode, found: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -101,22 +113,3 @@ def _same_box(node: AriaNode, found: list[dict[str, Any]]) -> dict[str, Any] | N
         if all(abs(a - b) <= 1.0 for a, b in zip(node.box, item["box"], strict=True)):
             return item
     return None
-
-
-def name_icons(page: Any, nodes: list[AriaNode]) -> None:
-    """Give the unnamed icon nodes the page's tooltip or icon name, in place (one script
-    for the whole page, run only when there are such nodes)."""
-    waiting = [n for n in nodes if unnamed(n)]
-    if not waiting:
-        return
-    try:
-        found = page.evaluate(_NAMES_JS)
-    except Exception as exc:  # noqa: BLE001 - a page that moved on keeps its tree's names
-        log.debug("no icon names: %s", exc)
-        return
-    for node in waiting:
-        icon = _same_box(node, found)
-        if icon is not None:
-            name = " ".join(p for p in (icon["words"], icon_words(icon["classes"])) if p)
-            if name:
-                node.name = name
