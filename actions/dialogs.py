@@ -40,6 +40,8 @@ class DialogKeeper:
 
     policy: Answer | None = None
     seen: list[SeenDialog] = field(default_factory=list)
+    opened: int = 0
+    """How many dialogs the page has opened (an action's check counts one as its effect)."""
     _next: tuple[Answer, str | None] | None = None
 
     @classmethod
@@ -66,6 +68,7 @@ class DialogKeeper:
         return taken
 
     def _on_dialog(self, dialog: Any) -> None:
+        self.opened += 1
         kind = str(dialog.type)
         text: str | None = None
         if self._next is not None:

@@ -19,6 +19,7 @@ from actions import page_scripts as scripts
 from actions.base import PageState
 from actions.browser_launch import close_quietly, open_page
 from actions.dialogs import DialogKeeper
+from actions.effects import PageEffects
 from actions.retry import transient_retrying
 from actions.schema import (
     Action,
@@ -66,6 +67,8 @@ class PlaywrightExecutor:
         """URLs the domain limit blocked, for the trace."""
         self.dialogs = DialogKeeper.for_page(page)
         """How the page's dialogs are answered, and those it opened."""
+        self.effects = PageEffects.for_page(page, self.to_css)
+        """What the executor's actions did, told apart from what the page did anyway."""
 
     @classmethod
     def launch(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from actions.base import AnswersDialogs, FindsVisiblePart, PageState
+from dataclasses import dataclass
+
+from actions.base import AnswersDialogs, FindsVisiblePart, PageState, WatchesEffects
+from actions.effects import Effects
 from actions.retry import polling
 from actions.schema import ACTION_ADAPTER, Action, Click, Hover, Point, TypeText
 from agent.errors import OccludedTarget, Refused, UnexpectedDialog, VerificationFailed
@@ -52,10 +55,14 @@ def dialogs_answered(step: StepRun) -> None:
             )
 
 
-def act_where_it_shows(step: StepRun, action: Click | Hover | TypeText) -> None:
+def act_where_it_shows(
+    step: StepRun, action: Click | Hover | TypeText, watch: Watch | None = None
+) -> None:
     """Perform an action on a described element; when its point is covered but part of the
     element shows (one button overlapping another), act on that part instead, as a person
-    would. Only a target covered everywhere fails (and is retried as a failure)."""
+    would. Only a target covered everywhere fails (and is retried as a failure).
+
+    ``watch``: the effects being watched for; it is started again at the new point."""
     try:
         act(step, action)
     except OccludedTarget as exc:
@@ -66,6 +73,8 @@ def act_where_it_shows(step: StepRun, action: Click | Hover | TypeText) -> None:
         if other is None:
             raise
         step.record.notes.append(f"{exc}; acted on a visible part of it instead")
+        if watch is not None:
+            watch.restart(other)
         act(step, action.model_copy(update={"point": other}))
 
 
@@ -94,3 +103,81 @@ def wait_for_change(
         )(read_state, step, point)
     if changed is not None and changed == was:
         raise VerificationFailed(f"{what} changed nothing (page, focus and content as before)")
+
+
+@dataclass
+class Watch:
+    """An action's effects being watched for: attributed to it where the executor can tell
+    (a browser), else the whole state before it, compared after (a desktop)."""
+
+    step: StepRun
+    point: Point | None
+    handle: str | None
+    hover: bool
+    state: PageState | None = None
+
+    @property
+    def attributed(self) -> bool:
+        """Whether the executor tells the action's effects from the page's own changes."""
+        return isinstance(self.step.executor, WatchesEffects)
+
+    def restart(self, point: Point | None = None) -> Watch:
+        """Start watching (again, at another point of the target)."""
+        self.point = point or self.point
+        executor = self.step.executor
+        with self.step.timed("verify"):
+            if isinstance(executor, WatchesEffects):
+                executor.effects.watch(self.point, self.handle, hover=self.hover)
+            else:
+                self.state = read_state(self.step)
+        return self
+
+
+def watch(
+    step: StepRun, point: Point | None = None, handle: str | None = None, *, hover: bool = True
+) -> Watch:
+    """Start watching for the effects of an action about to be done at ``point``; with
+    ``hover``, the pointer rests there first, so that hover effects are not taken for it."""
+    return Watch(step, point, handle, hover).restart()
+
+
+def seen_effects(step: StepRun, watched: Watch, window_s: float) -> Effects | None:
+    """Poll for the action's effects until one shows (and a toggle target has flipped) or
+    the window ends; record them. None where the executor cannot attribute effects."""
+    executor = step.executor
+    if not isinstance(executor, WatchesEffects):
+        return None
+    with step.timed("verify"):
+        try:
+            found: Effects = polling(
+                timeout_s=min(window_s, step.remaining()),
+                accept=lambda e: bool(e.seen) and e.flipped() is not False,
+            )(executor.effects.seen)
+        finally:
+            executor.effects.done()
+    if found.seen:
+        step.record.notes.append("effects: " + "; ".join(found.seen[:4]))
+    if found.ignored:
+        step.record.notes.append("not counted: " + "; ".join(found.ignored[:4]))
+    return found
+
+
+def wait_for_effect(step: StepRun, watched: Watch, what: str) -> None:
+    """The action must have an effect of its own: a change outside what hovering and the
+    page's own background changes explain; a checkbox or switch must flip (a radio button
+    must end selected). VerificationFailed (retried) names what changed instead."""
+    if not watched.attributed:
+        wait_for_change(step, watched.state, what)
+        return
+    found = seen_effects(step, watched, CHANGE_WINDOW_S)
+    assert found is not None
+    flipped, toggle = found.flipped(), found.toggle or {}
+    if flipped is False:
+        state = "checked" if toggle.get("now") else "unchecked"
+        if toggle.get("kind") in ("radio", "menuitemradio") and toggle.get("now"):
+            step.record.notes.append(f"{what}: it was already selected")
+            return
+        raise VerificationFailed(f"{what} left the {toggle.get('kind')} {state}")
+    if not found.seen:
+        but = "; ".join(found.ignored[:3])
+        raise VerificationFailed(f"{what} changed nothing" + (f" but {but}" if but else ""))

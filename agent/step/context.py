@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from actions.base import Executor
+from actions.base import Executor, Settles, WatchesEffects
 from agent.cache import CacheEntry, LocateCache
 from agent.prefetch import Prefetch
 from agent.secrets import Secrets
@@ -22,6 +22,9 @@ from perception.engine import Engine, KeepsRawOutput, Located
 from perception.screen import Screenshot
 
 Phase = Literal["capture", "locate", "act", "verify"]
+
+SETTLE_MAX_S = 1.5
+"""How long a capture waits for a changing screen to settle before it reads it anyway."""
 
 
 @dataclass
@@ -109,9 +112,20 @@ class StepRun:
         return max(0.0, self.ctx.timeout_s - (time.monotonic() - self.started))
 
     def capture(self) -> Screenshot:
-        """Take a screenshot and remember it as the step's latest."""
+        """Take a screenshot, once the screen has settled, and remember it as the step's
+        latest."""
+        executor = self.ctx.executor
         with self.timed("capture"):
-            shot = self.ctx.executor.capture()
+            limit = min(SETTLE_MAX_S, self.remaining())
+            if isinstance(executor, WatchesEffects):
+                said = executor.effects.settle(limit)
+            elif isinstance(executor, Settles) and not executor.settle(limit):
+                said = f"the screen was still changing after {limit:.1f} s: read as it was"
+            else:
+                said = None
+            if said and said not in self.record.notes:
+                self.record.notes.append(said)
+            shot = executor.capture()
         self.last_screenshot = shot
         return shot
 

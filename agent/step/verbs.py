@@ -14,7 +14,16 @@ from actions.base import AnswersDialogs
 from actions.retry import polling
 from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
 from agent.errors import UsageError, VerificationFailed
-from agent.step.act import act, act_where_it_shows, before, wait_for_change
+from agent.step.act import (
+    Watch,
+    act,
+    act_where_it_shows,
+    before,
+    seen_effects,
+    wait_for_change,
+    wait_for_effect,
+    watch,
+)
 from agent.step.args import (
     DialogArgs,
     DragArgs,
@@ -38,6 +47,8 @@ from agent.step.reads import POLL_S, extract, find_text, poll_for, present
 from agent.step.registry import Registry
 from perception.matching import Intent
 
+PRESS_WINDOW_S = 1.0
+"""How long a key press may take to start its effect before the next step goes on."""
 EXPECT_TIMEOUT_S = 5.0
 """`expect`'s default timeout (a task's shorter timeout wins)."""
 
@@ -68,17 +79,15 @@ def goto(step: StepRun, args: GotoArgs) -> None:
 def click(step: StepRun, args: TargetArgs) -> None:
     """Click the element; the page, focus or content must change."""
     element = locate(step, args.target, Intent.CLICK)
-    was = before(step)
-    act_where_it_shows(
-        step,
-        Click(
-            point=Point.at(element.point),
-            handle=element.handle,
-            button="right" if step.verb == "right_click" else "left",
-            clicks=2 if step.verb == "double_click" else 1,
-        ),
+    action = Click(
+        point=Point.at(element.point),
+        handle=element.handle,
+        button="right" if step.verb == "right_click" else "left",
+        clicks=2 if step.verb == "double_click" else 1,
     )
-    wait_for_change(step, was, f"{step.verb} on {args.target!r}")
+    watched = watch(step, action.point, element.handle)
+    act_where_it_shows(step, action, watched)
+    wait_for_effect(step, watched, f"{step.verb} on {args.target!r}")
 
 
 @VERBS.verb("hover", TargetArgs, shorthand="target", describe=_target, targets=_one_target)
@@ -118,20 +127,33 @@ def type_(step: StepRun, args: TypeArgs) -> None:
         # Enter submits: wait for what it starts (a navigation, new results), so that the
         # next step does not read the page from before it. A field whose Enter changes
         # nothing visible (live search) is noted, not failed.
-        was = before(step)
+        watched = watch(step, hover=False)
         with step.timed("act"):
             step.executor.perform(Press(keys="Enter"))
-        try:
-            wait_for_change(step, was, "pressing Enter")
-        except VerificationFailed:
-            step.record.notes.append("pressing Enter changed nothing visible")
+        _waited(step, watched, "pressing Enter")
 
 
 @VERBS.verb("press", PressArgs, shorthand="keys", describe=lambda a: a.keys)
 def press(step: StepRun, args: PressArgs) -> None:
-    """Press a key or a chord."""
+    """Press a key or a chord; what it opens is waited for (up to a second) before the next
+    step looks."""
     step.capture()
+    watched = watch(step, hover=False)
     act(step, Press(keys=args.keys))
+    _waited(step, watched, f"pressing {args.keys}")
+
+
+def _waited(step: StepRun, watched: Watch, what: str) -> None:
+    """Wait for a key's effect to start (a dialog, results, a new page), noting when none does."""
+    if watched.attributed:
+        found = seen_effects(step, watched, PRESS_WINDOW_S)
+        if found is not None and not found.seen:
+            step.record.notes.append(f"{what} changed nothing visible")
+        return
+    try:
+        wait_for_change(step, watched.state, what)
+    except VerificationFailed:
+        step.record.notes.append(f"{what} changed nothing visible")
 
 
 def _describe_scroll(args: ScrollArgs) -> str:
@@ -187,7 +209,7 @@ def drag(step: StepRun, args: DragArgs) -> None:
     """Drag one element onto another; the page must change."""
     source = locate(step, args.from_, Intent.CLICK)
     target = locate(step, args.to, Intent.CLICK)
-    was = before(step)
+    watched = watch(step, Point.at(source.point), source.handle)
     act(
         step,
         Drag(
@@ -197,7 +219,7 @@ def drag(step: StepRun, args: DragArgs) -> None:
             end_handle=target.handle,
         ),
     )
-    wait_for_change(step, was, f"dragging {args.from_!r}")
+    wait_for_effect(step, watched, f"dragging {args.from_!r}")
 
 
 @VERBS.verb(
