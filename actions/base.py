@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from actions.dialogs import DialogKeeper
-from actions.effects import PageEffects
+from actions.effects import EffectWatcher
 from actions.schema import Action, Point
 from perception.screen import Screenshot
 
@@ -102,16 +102,6 @@ class AnswersDialogs(Protocol):
 
 @runtime_checkable
 class WatchesEffects(Protocol):
-    """Tells an action's own effects from changes it did not cause (a browser)."""
+    """Tells an action's own effects from changes it did not cause."""
 
-    effects: PageEffects
-
-
-@runtime_checkable
-class Settles(Protocol):
-    """Can wait until the screen is still before it is read (a desktop)."""
-
-    def settle(self, timeout_s: float = 3.0, *, interval_s: float = 0.1) -> bool:
-        """Wait until two captures ``interval_s`` apart are the same; False if the screen was
-        still changing after ``timeout_s``."""
-        ...
+    effects: EffectWatcher

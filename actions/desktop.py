@@ -41,6 +41,7 @@ from actions.schema import (
     TypeText,
     Wait,
 )
+from actions.screen_effects import ScreenEffects
 from agent.errors import (
     ActionError,
     DisplayUnavailable,
@@ -203,6 +204,10 @@ class DesktopExecutor:
             self._mss = mss.MSS(display=display)
         except Exception as exc:  # noqa: BLE001 - mss raises ScreenShotError subclasses
             raise DisplayUnavailable(f"cannot capture display {display}: {exc}") from None
+        self.last_frame: Any = None
+        """The latest capture's image (what an action's check compares its frames with)."""
+        self.effects = ScreenEffects(self)
+        """What the executor's actions did, told apart from what the screen did anyway."""
 
     # -- capture -------------------------------------------------------------------------------
     def _region(self) -> tuple[dict[str, int], str]:
@@ -220,15 +225,26 @@ class DesktopExecutor:
             return region, found.title
         return dict(self._mss.monitors[0]), f"display {self.display}"
 
-    def capture(self) -> Screenshot:
-        """Capture the window (or every monitor) as a Screenshot with its origin and scale."""
+    def grab(self) -> tuple[Any, str]:
+        """The window (or every monitor) as an RGB image, and the window's title."""
         from PIL import Image
 
         region, source = self._region()
         shot = self._mss.grab(region)
-        image = Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
+        return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX"), source
+
+    @property
+    def scale(self) -> float:
+        """Image pixels per screen pixel of the latest capture."""
+        return self._scale
+
+    def capture(self) -> Screenshot:
+        """Capture the window (or every monitor) as a Screenshot with its origin and scale."""
+        region, _ = self._region()
+        image, source = self.grab()
         scale = image.width / region["width"] if region["width"] else 1.0
         self._origin, self._scale = (region["left"], region["top"]), scale
+        self.last_frame = image
         return Screenshot(image=image, scale=scale, origin=self._origin, source=source)
 
     def _screen_point(self, point: Point) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from actions import effects_js as js
 from actions.dialogs import DialogKeeper
@@ -46,6 +46,26 @@ class Effects:
         if not self.toggle or self.toggle.get("now") is None:
             return None
         return bool(self.toggle["on"] != self.toggle["now"])
+
+
+class EffectWatcher(Protocol):
+    """Tells an action's own effects from what happened anyway (a browser page, a desktop)."""
+
+    def watch(self, point: Any | None, handle: str | None, *, hover: bool = True) -> None:
+        """An action at ``point`` (or on ``handle``) is about to start."""
+        ...
+
+    def seen(self) -> Effects:
+        """What changed since :meth:`watch`."""
+        ...
+
+    def done(self) -> None:
+        """The action's window ends."""
+        ...
+
+    def settle(self, max_s: float) -> str | None:
+        """Wait until the screen is still, at most ``max_s``; a note when it was not."""
+        ...
 
 
 class PageEffects:

@@ -22,17 +22,22 @@ class VerbMethods(ABC):
         """Open a URL (relative URLs resolve against the current page)."""
         self.do("goto", url=url, timeout=timeout)
 
-    def click(self, target: str, *, timeout: float | None = None) -> None:
-        """Click the described element; the page, focus or content must change."""
-        self.do("click", target=target, timeout=timeout)
+    def click(self, target: str, *, verify: bool = True, timeout: float | None = None) -> None:
+        """Click the described element; its own effect must show (``verify=False``: it has
+        none to see, and is not checked)."""
+        self.do("click", target=target, verify=verify, timeout=timeout)
 
-    def double_click(self, target: str, *, timeout: float | None = None) -> None:
-        """Double-click the described element."""
-        self.do("double_click", target=target, timeout=timeout)
+    def double_click(
+        self, target: str, *, verify: bool = True, timeout: float | None = None
+    ) -> None:
+        """Double-click the described element; its own effect must show."""
+        self.do("double_click", target=target, verify=verify, timeout=timeout)
 
-    def right_click(self, target: str, *, timeout: float | None = None) -> None:
-        """Right-click the described element."""
-        self.do("right_click", target=target, timeout=timeout)
+    def right_click(
+        self, target: str, *, verify: bool = True, timeout: float | None = None
+    ) -> None:
+        """Right-click the described element; its own effect must show."""
+        self.do("right_click", target=target, verify=verify, timeout=timeout)
 
     def hover(self, target: str, *, timeout: float | None = None) -> None:
         """Move the mouse over the described element."""

@@ -38,6 +38,16 @@ class TargetArgs(Args):
     target: str = Field(min_length=1, max_length=2000, description="What to act on, in words.")
 
 
+class ClickArgs(TargetArgs):
+    """Click a described element; its effect must show."""
+
+    verify: bool = Field(
+        default=True,
+        description="false: the click shows no effect of its own (a calculator's operator "
+        "key); it is not checked, and the trace says so.",
+    )
+
+
 class TypeArgs(Args):
     """Type text, into a described field (or where focus is)."""
 

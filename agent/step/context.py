@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from actions.base import Executor, Settles, WatchesEffects
+from actions.base import Executor, WatchesEffects
 from agent.cache import CacheEntry, LocateCache
 from agent.prefetch import Prefetch
 from agent.secrets import Secrets
@@ -116,13 +116,9 @@ class StepRun:
         latest."""
         executor = self.ctx.executor
         with self.timed("capture"):
-            limit = min(SETTLE_MAX_S, self.remaining())
+            said = None
             if isinstance(executor, WatchesEffects):
-                said = executor.effects.settle(limit)
-            elif isinstance(executor, Settles) and not executor.settle(limit):
-                said = f"the screen was still changing after {limit:.1f} s: read as it was"
-            else:
-                said = None
+                said = executor.effects.settle(min(SETTLE_MAX_S, self.remaining()))
             if said and said not in self.record.notes:
                 self.record.notes.append(said)
             shot = executor.capture()

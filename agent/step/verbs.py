@@ -25,6 +25,7 @@ from agent.step.act import (
     watch,
 )
 from agent.step.args import (
+    ClickArgs,
     DialogArgs,
     DragArgs,
     ExpectArgs,
@@ -41,11 +42,13 @@ from agent.step.args import (
     WaitForArgs,
 )
 from agent.step.context import StepRun
+from agent.step.field_pixels import check_changed, check_secret, check_typed, readable
 from agent.step.goals import run_goal
 from agent.step.locate import locate
 from agent.step.reads import POLL_S, extract, find_text, poll_for, present
 from agent.step.registry import Registry
-from perception.matching import Intent
+from perception.elements import Element
+from perception.matching import EDITABLE, Intent
 
 PRESS_WINDOW_S = 1.0
 """How long a key press may take to start its effect before the next step goes on."""
@@ -73,11 +76,11 @@ def goto(step: StepRun, args: GotoArgs) -> None:
 
 
 # Decorators apply bottom-up: click is declared first.
-@VERBS.verb("right_click", TargetArgs, shorthand="target", describe=_target, targets=_one_target)
-@VERBS.verb("double_click", TargetArgs, shorthand="target", describe=_target, targets=_one_target)
-@VERBS.verb("click", TargetArgs, shorthand="target", describe=_target, targets=_one_target)
-def click(step: StepRun, args: TargetArgs) -> None:
-    """Click the element; the page, focus or content must change."""
+@VERBS.verb("right_click", ClickArgs, shorthand="target", describe=_target, targets=_one_target)
+@VERBS.verb("double_click", ClickArgs, shorthand="target", describe=_target, targets=_one_target)
+@VERBS.verb("click", ClickArgs, shorthand="target", describe=_target, targets=_one_target)
+def click(step: StepRun, args: ClickArgs) -> None:
+    """Click the element; an effect of its own must show (not hover, not background)."""
     element = locate(step, args.target, Intent.CLICK)
     action = Click(
         point=Point.at(element.point),
@@ -85,6 +88,10 @@ def click(step: StepRun, args: TargetArgs) -> None:
         button="right" if step.verb == "right_click" else "left",
         clicks=2 if step.verb == "double_click" else 1,
     )
+    if not args.verify:
+        act_where_it_shows(step, action)
+        step.record.notes.append("not checked (verify: false)")
+        return
     watched = watch(step, action.point, element.handle)
     act_where_it_shows(step, action, watched)
     wait_for_effect(step, watched, f"{step.verb} on {args.target!r}")
@@ -107,7 +114,7 @@ def _describe_type(args: TypeArgs) -> str:
 )  # fmt: skip
 def type_(step: StepRun, args: TypeArgs) -> None:
     """Type into the field (or where focus is); the field must hold the text afterwards."""
-    point = handle = None
+    point = handle = element = None
     if args.into:
         element = locate(step, args.into, Intent.TYPE)
         point, handle = Point.at(element.point), element.handle
@@ -118,6 +125,8 @@ def type_(step: StepRun, args: TypeArgs) -> None:
     step.record.action = {**(step.record.action or {}), "submit": args.submit}
     with step.timed("verify"):
         value = step.executor.value_at(action)
+    if value is None and step.page is None:
+        _typed_on_screen(step, args, element)
     if value is not None:
         typed = step.ctx.secrets.reveal(args.text)
         ok = value == typed if args.clear else value.endswith(typed)
@@ -131,6 +140,26 @@ def type_(step: StepRun, args: TypeArgs) -> None:
         with step.timed("act"):
             step.executor.perform(Press(keys="Enter"))
         _waited(step, watched, "pressing Enter")
+
+
+def _typed_on_screen(step: StepRun, args: TypeArgs, element: Element | None) -> None:
+    """A desktop field, read back from its pixels once the screen settles (a secret's
+    characters counted, never read)."""
+    if element is None:
+        step.record.notes.append("typed where focus is: the text was not read back")
+        return
+    box, whole = element.box, element.role in EDITABLE
+    was = step.last_screenshot
+    shot = step.capture()
+    with step.timed("verify"):
+        secrets = step.ctx.secrets
+        if secrets.uses(args.text):
+            said = check_secret(shot, box, len(secrets.reveal(args.text)))
+        elif not readable(args.text):
+            said = check_changed(was, shot, box)
+        else:
+            said = check_typed(shot, box, args.text, whole_field=whole)
+    step.record.notes.append(said)
 
 
 @VERBS.verb("press", PressArgs, shorthand="keys", describe=lambda a: a.keys)
