@@ -3,8 +3,10 @@
 Pages say how many things they list in a sentence ("3 users", "12 rows where author = Lem",
 "Showing 1 to 10 of 57 entries"), which no element is named after. A description that asks for
 a count (``the number of X``, ``how many X``, ``the X count``) is read as the text where a
-number comes just before the noun (a word or two may sit between: "3 matching rows"). When the
-page shows different counts of that noun, nothing is guessed.
+number comes just before the noun (a word or two may sit between: "3 matching rows"). Where
+no sentence says it, a tab or heading that counts in parentheses does: "Books (3)", or "List
+(3)" on a page whose title names the noun (Flask-Admin's list view). When the page shows
+different counts of that noun, nothing is guessed.
 """
 
 from __future__ import annotations
@@ -55,4 +57,29 @@ def counts(nodes: list[AriaNode], noun: str) -> dict[str, AriaNode]:
             kept = found.get(number)
             if kept is None or len(text) < len(kept.label):
                 found[number] = node
+    return found
+
+
+_IN_PARENS = re.compile(r"^(?P<word>[^\W\d][\w ]{0,24}?)\s*\((?P<n>\d[\d,]*)\)$")
+LIST_WORDS = frozenset(
+    {"list", "results", "result", "all", "found", "matches", "items", "records", "entries",
+     "rows", "total"}
+)  # fmt: skip
+"""Words a list's tab counts after, whatever it lists (the page's title says what)."""
+
+
+def listed_counts(nodes: list[AriaNode], noun: str, title: str) -> dict[str, AriaNode]:
+    """Counts in parentheses: after the noun itself, or after a list word when the page's
+    title names the noun."""
+    named = count_pattern(noun)
+    titled = re.search(rf"\b{re.escape(noun[:-1] if noun.endswith('y') else noun)}", title, re.I)
+    found: dict[str, AriaNode] = {}
+    for node in nodes:
+        match = _IN_PARENS.match(" ".join(node.label.split())) if node.box else None
+        if match is None:
+            continue
+        word = match.group("word").strip().lower()
+        ours = named.fullmatch(f"1 {word}") is not None
+        if ours or (titled and word in LIST_WORDS):
+            found.setdefault(match.group("n").replace(",", ""), node)
     return found

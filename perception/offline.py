@@ -18,7 +18,7 @@ from typing import Any
 from agent.errors import AmbiguousTarget, EngineCannotPlan, MissingDependency
 from perception.aria import AriaNode, parse_snapshot, text_box
 from perception.choose import ACCEPT, choose, fuse
-from perception.counts import counted_noun, counts
+from perception.counts import counted_noun, counts, listed_counts
 from perception.dom_words import SKIP_ROLES, holds_word, refine_text_box, word_inside
 from perception.elements import Box, Element
 from perception.engine import Located, Plan
@@ -344,7 +344,8 @@ class OfflineEngine:
         """
         noun = counted_noun(what) if page is not None else None
         if noun is not None:
-            shown = counts(self._dom_nodes(page, screenshot), noun)
+            nodes = self._dom_nodes(page, screenshot)
+            shown = counts(nodes, noun) or listed_counts(nodes, noun, _title(page))
             if len(shown) == 1:
                 ((number, node),) = shown.items()
                 element = node.element(screenshot.scale)
@@ -369,6 +370,13 @@ class OfflineEngine:
             "Run with --engine qwen3vl --model PATH (in-process Qwen3-VL) or "
             "--engine openai --endpoint URL --model NAME (a served model)."
         )
+
+
+def _title(page: Any) -> str:
+    try:
+        return str(page.title())
+    except Exception:  # noqa: BLE001 - a page navigating: no title to go by
+        return ""
 
 
 def _key(element: Element) -> tuple[str, tuple[float, ...]]:
