@@ -99,6 +99,21 @@ def test_the_number_of_things_is_read_from_the_sentence_that_counts_them(apps: A
     assert records[0].status == "passed" and records[0].output == 3, records[0].error
 
 
+@pytest.mark.parametrize(("title", "found"), [("Book - Admin", 3), ("Author - Admin", None)])
+def test_a_list_tab_counts_what_the_page_title_names(
+    executor: Any, title: str, found: int | None
+) -> None:
+    # Flask-Admin's list view says how many rows it lists only in its tab: "List (3)".
+    executor.page.set_content(
+        f"<title>{title}</title><ul><li><a href='#'>List (3)</a></li>"
+        "<li><a href='#'>Create</a></li></ul><p>2 filters</p>"
+    )
+    (record,) = run_steps(executor, "[{extract: {what: the number of books found, as: int}}]")
+    assert record.output == found, (record.error, record.notes)
+    if found is None:
+        assert record.status == "failed" and "ElementNotFound" in (record.error or "")
+
+
 def test_an_unanswered_confirm_is_dismissed_and_fails_its_step(apps: Any) -> None:
     (record,) = run_steps(apps, "[{click: the delete icon of Kindred}]", retries=0)
     assert record.status == "failed"
