@@ -190,18 +190,20 @@ def main() -> None:
                         page, url, seed, hide_instruction=args.hide_instruction
                     )  # the same episode, fresh
                     ai = Agent(executor, engine, trace_dir=None, timeout=5, retries=1)
+                    why = ""
                     try:
                         if track == "goal":
                             ai.act(utterance, max_steps=args.goal_steps, timeout=600)
                         else:
                             steps(ai, utterance)
-                    except (AgentError, IndexError, AttributeError, ValueError):
-                        pass  # the reward says it failed
+                    except (AgentError, IndexError, AttributeError, ValueError) as exc:
+                        why = str(exc).splitlines()[0][:160]  # the reward says it failed
                     success = reward(page) > 0
                     results[track].setdefault(task, []).append(success)
                     seconds[track] += time.monotonic() - started
                     print(f"{track} {task} seed {seed}: {'success' if success else 'failure'}"
-                          f" ({utterance})", file=sys.stderr, flush=True)  # fmt: skip
+                          f" ({utterance})" + (f": {why}" if why and not success else ""),
+                          file=sys.stderr, flush=True)  # fmt: skip
                 context.close()
         browser.close()
 
