@@ -105,3 +105,20 @@ class WatchesEffects(Protocol):
     """Tells an action's own effects from changes it did not cause."""
 
     effects: EffectWatcher
+
+
+@runtime_checkable
+class FollowsTabs(Protocol):
+    """Moves between a browser's tabs (a browser)."""
+
+    def follow_new_tab(self) -> str | None:
+        """Go to the tab the last step opened, if any; a note saying so."""
+        ...
+
+    def switch_tab(self, which: str) -> str:
+        """Go to the tab named by position (from 1) or part of its title or address."""
+        ...
+
+    def close_tab(self, which: str | None = None) -> str:
+        """Close the current (or the named) tab; the one that opened it is next."""
+        ...

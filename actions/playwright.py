@@ -5,21 +5,21 @@ Screenshot pixels become CSS pixels here and nowhere else (:meth:`PlaywrightExec
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlparse
 
 from typing_extensions import assert_never
 
 from actions import page_scripts as scripts
+from actions import tabs
 from actions.base import PageState
 from actions.browser_launch import close_quietly, open_page
 from actions.dialogs import DialogKeeper
 from actions.effects import PageEffects
+from actions.page_capture import PageCapture
 from actions.retry import transient_retrying
 from actions.schema import (
     Action,
@@ -45,8 +45,6 @@ from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
 
-_ALWAYS_ALLOWED = frozenset({"127.0.0.1", "localhost", "::1"})
-
 
 class PlaywrightExecutor:
     """Carries out actions on one Playwright page.
@@ -61,14 +59,17 @@ class PlaywrightExecutor:
         self._page = page
         self._owned = owned
         self._capture_scale: float | None = None
-        self._cdp: Any = None  # a DevTools session for fast captures; False where there is none
-        self._cdp_dpr = 1.0
+        self._shooter = PageCapture(page)
         self.blocked: list[str] = []
         """URLs the domain limit blocked, for the trace."""
         self.dialogs = DialogKeeper.for_page(page)
         """How the page's dialogs are answered, and those it opened."""
         self.effects = PageEffects.for_page(page, self.to_css)
         """What the executor's actions did, told apart from what the page did anyway."""
+        try:
+            self._tabs: tabs.Tabs | None = tabs.Tabs.for_context(page.context)
+        except Exception:  # noqa: BLE001 - a page without a context of its own: one tab
+            self._tabs = None
 
     @classmethod
     def launch(
@@ -115,25 +116,43 @@ class PlaywrightExecutor:
 
     def limit_domains(self, domains: list[str]) -> None:
         """Block every request to a host outside ``domains`` (and their subdomains)."""
-        allowed = [d.lower().lstrip(".") for d in domains]
+        tabs.limit_domains(self._page.context, domains, self.blocked)
 
-        def route(route: Any) -> None:
-            url = route.request.url
-            parsed = urlparse(url)
-            host = (parsed.hostname or "").lower()
-            if parsed.scheme in ("data", "blob", "about", "file") or host in _ALWAYS_ALLOWED:
-                route.continue_()
-            elif any(host == d or host.endswith("." + d) for d in allowed):
-                route.continue_()
-            else:
-                # Without query and fragment: a page sending what was typed (a secret, letter
-                # by letter) puts it there, and the trace must not keep it.
-                shown = parsed._replace(query="", fragment="").geturl()
-                self.blocked.append(shown)
-                log.warning("blocked %s: not in allowed_domains %s", shown, allowed)
-                route.abort("blockedbyclient")
+    # -- tabs: the current page follows a new one, or the task's choice ----------------------
+    def _use(self, page: Any) -> None:
+        """Make ``page`` the one the task works on (captures, actions, dialogs, effects)."""
+        policy = self.dialogs.policy
+        self._shooter.close()
+        self._page, self._shooter, self._capture_scale = page, PageCapture(page), None
+        self.dialogs = DialogKeeper.for_page(page)
+        self.dialogs.policy = self.dialogs.policy or policy
+        self.effects = PageEffects.for_page(page, self.to_css)
+        page.bring_to_front()
 
-        self._page.context.route("**/*", route)
+    def follow_new_tab(self) -> str | None:
+        """Go to the tab the last step opened, if it opened one; a note saying so."""
+        new = self._tabs.take_new() if self._tabs else None
+        if new is None or new is self._page:
+            return None
+        try:
+            new.wait_for_load_state("load", timeout=10_000)
+        except Exception:  # noqa: BLE001 - still loading: captures wait for it
+            pass
+        self._use(new)
+        return f"a new tab opened; now on it: {new.url}"
+
+    def switch_tab(self, which: str) -> str:
+        """Go to the tab named by position (from 1) or part of its title or address."""
+        self._use(tabs.find_tab(self._page, which))
+        return f"now on {self._page.url}"
+
+    def close_tab(self, which: str | None = None) -> str:
+        """Close the current tab (or the one named), going back to the one that opened it."""
+        page = tabs.find_tab(self._page, which) if which else self._page
+        nxt = tabs.after_closing(page)
+        if page is self._page:
+            self._use(nxt)
+        return f"closed {page.url}; now on {self._page.url}"
 
     # -- coordinates: the one place screenshot pixels become CSS pixels -------------------------
     def to_css(self, point: Point) -> tuple[float, float]:
@@ -161,46 +180,12 @@ class PlaywrightExecutor:
                 except Exception:  # noqa: BLE001 - a page still loading is shown as it is
                     log.debug("page still loading; capturing it as it is")
                 # Chromium refuses a capture while the page is being replaced: try again.
-                data = self._screenshot_png()
+                data = self._shooter.png()
         shot = Screenshot.from_bytes(data, source=self._page.url)
         viewport = self._page.viewport_size
         scale = shot.size[0] / viewport["width"] if viewport else self.device_scale_factor
         self._capture_scale = scale
         return Screenshot(image=shot.image, scale=scale, source=self._page.url)
-
-    def _screenshot_png(self) -> bytes:
-        """The viewport as PNG at device resolution.
-
-        On Chromium, straight from the DevTools protocol with its fast PNG encoder: about half
-        the time of ``page.screenshot`` (which also restyles the caret and waits for fonts),
-        and lossless all the same. Elsewhere (Firefox or WebKit from pytest-playwright),
-        Playwright's own capture.
-        """
-        if self._cdp is None:
-            try:
-                self._cdp = self._page.context.new_cdp_session(self._page)
-                # A session of our own does not see Playwright's device-metrics emulation:
-                # ask for the page's device pixels explicitly.
-                self._cdp_dpr = self.device_scale_factor or 1.0
-            except Exception:  # noqa: BLE001 - not Chromium: no DevTools protocol
-                self._cdp = False
-        if self._cdp is False:
-            return bytes(self._page.screenshot(type="png"))
-        params: dict[str, Any] = {"format": "png", "optimizeForSpeed": True}
-        if self._cdp_dpr != 1:
-            # The visible part of the document, as Playwright asks for it, rendered at the
-            # page's device pixel ratio. At a ratio of 1 the default capture is that very
-            # image, and asking for the layout first would cost a round trip per step.
-            view = self._cdp.send("Page.getLayoutMetrics")["cssVisualViewport"]
-            params["clip"] = {
-                "x": view["pageX"],
-                "y": view["pageY"],
-                "width": view["clientWidth"],
-                "height": view["clientHeight"],
-                "scale": view.get("scale", 1) * self._cdp_dpr,
-            }
-        answer = self._cdp.send("Page.captureScreenshot", params)
-        return base64.b64decode(answer["data"])
 
     def state(self, point: Point | None = None) -> PageState:
         """URL, focus, the focused field's value, scroll offsets and a hash of the a11y tree."""
@@ -367,12 +352,7 @@ class PlaywrightExecutor:
 
     def close(self) -> None:
         """Close what this executor launched (nothing, when it wraps a page it was given)."""
-        if self._cdp:
-            try:
-                self._cdp.detach()
-            except Exception:  # noqa: BLE001 - the page is gone already
-                log.debug("DevTools session already gone", exc_info=True)
-            self._cdp = None
+        self._shooter.close()
         for thing in self._owned:
             close_quietly(thing)
         self._owned = ()

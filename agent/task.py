@@ -24,6 +24,8 @@ def _step_model(verb: str, args: type[Args], shorthand: str | None) -> type[Base
     wants_text = shorthand is not None and args.model_fields[shorthand].annotation in (str, "str")
 
     def expand(value: Any) -> Any:
+        if value is None:
+            return {}  # `close_tab:` with nothing after it: every option at its default
         if shorthand is None or isinstance(value, bool):
             return value
         if isinstance(value, str | int | float):

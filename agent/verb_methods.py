@@ -39,6 +39,14 @@ class VerbMethods(ABC):
         """Right-click the described element; its own effect must show."""
         self.do("right_click", target=target, verify=verify, timeout=timeout)
 
+    def switch_tab(self, tab: str, *, timeout: float | None = None) -> None:
+        """Go on in another tab: by position (from 1) or part of its title or address."""
+        self.do("switch_tab", tab=tab, timeout=timeout)
+
+    def close_tab(self, tab: str | None = None, *, timeout: float | None = None) -> None:
+        """Close the current tab (or the one named); go on in the tab that opened it."""
+        self.do("close_tab", tab=tab, timeout=timeout)
+
     def hover(self, target: str, *, timeout: float | None = None) -> None:
         """Move the mouse over the described element."""
         self.do("hover", target=target, timeout=timeout)

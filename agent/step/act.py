@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actions.base import AnswersDialogs, FindsVisiblePart, PageState, WatchesEffects
+from actions.base import (
+    AnswersDialogs,
+    FindsVisiblePart,
+    FollowsTabs,
+    PageState,
+    WatchesEffects,
+)
 from actions.effects import Effects
 from actions.retry import polling
 from actions.schema import ACTION_ADAPTER, Action, Click, Hover, Point, TypeText
@@ -53,6 +59,15 @@ def dialogs_answered(step: StepRun) -> None:
                 "does not say how to answer, so it was dismissed: put a step `dialog: accept` "
                 "(or `dismiss`) before this one, or `dialogs: accept` in the task"
             )
+
+
+def tabs_followed(step: StepRun) -> None:
+    """When the step opened a tab (a link to a new window, a popup), go on in it."""
+    executor = step.executor
+    if isinstance(executor, FollowsTabs):
+        said = executor.follow_new_tab()
+        if said:
+            step.record.notes.append(said)
 
 
 def act_where_it_shows(

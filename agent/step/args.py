@@ -48,6 +48,21 @@ class ClickArgs(TargetArgs):
     )
 
 
+class TabArgs(Args):
+    """A tab, by position (from 1) or by a part of its title or address."""
+
+    tab: str = Field(min_length=1, max_length=2000, description="2, Invoice, /checkout, ...")
+
+
+class CloseTabArgs(Args):
+    """Close a tab: the current one, or the one named."""
+
+    tab: str | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="Which tab (default: the current one); the tab that opened it is next.",
+    )  # fmt: skip
+
+
 class TypeArgs(Args):
     """Type text, into a described field (or where focus is)."""
 

@@ -1,0 +1,129 @@
+"""A browser context's tabs, and what holds for all of them (the domain limit).
+
+A page the task opens (a ``target=_blank`` link, a popup, ``window.open``) becomes the current
+page when the step that opened it ends, as a person's eyes follow a new tab; ``switch_tab``
+and ``close_tab`` move between them by title, address or position.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlparse
+
+from agent.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+_ALWAYS_ALLOWED = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class Tabs:
+    """The pages one browser context opened since the last look."""
+
+    def __init__(self, context: Any) -> None:
+        self.opened: list[Any] = []
+        context.on("page", self._on_page)  # a method: Playwright tags its handlers
+
+    def _on_page(self, page: Any) -> None:
+        self.opened.append(page)
+
+    @classmethod
+    def for_context(cls, context: Any) -> Tabs:
+        """The context's tab list, made (and listening) the first time, shared after."""
+        tabs = getattr(context, "_gui_agent_tabs", None)
+        if not isinstance(tabs, cls):
+            tabs = cls(context)
+            try:
+                context._gui_agent_tabs = tabs
+            except AttributeError:  # a context object that takes no attributes
+                pass
+        return tabs
+
+    def take_new(self) -> Any | None:
+        """The newest page opened since the last call that is still open, or None."""
+        alive = [p for p in self.opened if not p.is_closed()]
+        self.opened.clear()
+        return alive[-1] if alive else None
+
+
+def open_pages(page: Any) -> list[Any]:
+    """The context's open pages, in the order they opened."""
+    return [p for p in page.context.pages if not p.is_closed()]
+
+
+def _label(index: int, page: Any) -> str:
+    try:
+        title = page.title()
+    except Exception:  # noqa: BLE001 - a page navigating has no title yet
+        title = ""
+    return f"{index}: {title or '(untitled)'} <{page.url}>"
+
+
+def find_tab(page: Any, which: str) -> Any:
+    """The open page named by position (``2``, from 1), or by a part of its title or address.
+
+    Raises:
+        UsageError: No tab, or several, answer to ``which`` (the open tabs are listed).
+    """
+    pages = open_pages(page)
+    listed = "; ".join(_label(i, p) for i, p in enumerate(pages, 1))
+    if which.strip().isdigit():
+        index = int(which)
+        if 1 <= index <= len(pages):
+            return pages[index - 1]
+        raise UsageError(f"there is no tab {index}; open tabs: {listed}")
+    wanted = which.casefold()
+    matching = [
+        p for p in pages if wanted in (_title(p).casefold()) or wanted in str(p.url).casefold()
+    ]
+    if len(matching) == 1:
+        return matching[0]
+    if not matching:
+        raise UsageError(f"no tab's title or address contains {which!r}; open tabs: {listed}")
+    raise UsageError(f"{len(matching)} tabs answer to {which!r}: say which ({listed})")
+
+
+def _title(page: Any) -> str:
+    try:
+        return str(page.title())
+    except Exception:  # noqa: BLE001 - a page navigating has no title yet
+        return ""
+
+
+def after_closing(page: Any) -> Any:
+    """Close the page; the tab that opened it (else the last one open) is next.
+
+    Raises:
+        UsageError: It is the last tab: a run needs one to go on.
+    """
+    others = [p for p in open_pages(page) if p is not page]
+    if not others:
+        raise UsageError("close_tab would close the last tab; a run needs one open")
+    opener = page.opener()
+    page.close()
+    return opener if opener is not None and not opener.is_closed() else others[-1]
+
+
+def limit_domains(context: Any, domains: list[str], blocked: list[str]) -> None:
+    """Block every request of the context (all its tabs) to a host outside ``domains`` and
+    their subdomains; each blocked address goes into ``blocked``."""
+    allowed = [d.lower().lstrip(".") for d in domains]
+
+    def route(route: Any) -> None:
+        url = route.request.url
+        parsed = urlparse(url)
+        host = (parsed.hostname or "").lower()
+        if parsed.scheme in ("data", "blob", "about", "file") or host in _ALWAYS_ALLOWED:
+            route.continue_()
+        elif any(host == d or host.endswith("." + d) for d in allowed):
+            route.continue_()
+        else:
+            # Without query and fragment: a page sending what was typed (a secret, letter by
+            # letter) puts it there, and the trace must not keep it.
+            shown = parsed._replace(query="", fragment="").geturl()
+            blocked.append(shown)
+            log.warning("blocked %s: not in allowed_domains %s", shown, allowed)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", route)
