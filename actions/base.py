@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from actions.dialogs import DialogKeeper
+from actions.downloads import Downloads
 from actions.effects import EffectWatcher
 from actions.schema import Action, Point
 from perception.screen import Screenshot
@@ -122,3 +123,10 @@ class FollowsTabs(Protocol):
     def close_tab(self, which: str | None = None) -> str:
         """Close the current (or the named) tab; the one that opened it is next."""
         ...
+
+
+@runtime_checkable
+class KeepsDownloads(Protocol):
+    """Saves the files its pages download (a browser)."""
+
+    downloads: Downloads

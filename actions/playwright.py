@@ -18,6 +18,7 @@ from actions import tabs
 from actions.base import PageState
 from actions.browser_launch import close_quietly, open_page
 from actions.dialogs import DialogKeeper
+from actions.downloads import Downloads
 from actions.effects import PageEffects
 from actions.page_capture import PageCapture
 from actions.retry import transient_retrying
@@ -66,6 +67,9 @@ class PlaywrightExecutor:
         """How the page's dialogs are answered, and those it opened."""
         self.effects = PageEffects.for_page(page, self.to_css)
         """What the executor's actions did, told apart from what the page did anyway."""
+        self.downloads = Downloads()
+        """The files the pages downloaded (saved as they arrive)."""
+        self.downloads.watch(page)
         try:
             self._tabs: tabs.Tabs | None = tabs.Tabs.for_context(page.context)
         except Exception:  # noqa: BLE001 - a page without a context of its own: one tab
@@ -127,6 +131,7 @@ class PlaywrightExecutor:
         self.dialogs = DialogKeeper.for_page(page)
         self.dialogs.policy = self.dialogs.policy or policy
         self.effects = PageEffects.for_page(page, self.to_css)
+        self.downloads.watch(page)
         page.bring_to_front()
 
     def follow_new_tab(self) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from actions.base import AnswersDialogs, BlocksRequests, Executor
+from actions.base import AnswersDialogs, BlocksRequests, Executor, KeepsDownloads
 from agent.cache import LocateCache
 from agent.engines import engine_for
 from agent.errors import (
@@ -65,6 +65,9 @@ class Agent(VerbMethods):
             :class:`~agent.cache.LocateCache`.
         confirm: Asks a person before a ``confirm`` step acts.
         run: The run to record into (the task runner's); else a new one is started.
+        dialogs: How to answer confirm and prompt dialogs no ``dialog`` step answers.
+        downloads: Where downloaded files go (default: the run folder's ``downloads/``, or a
+            temporary folder when no files are kept).
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class Agent(VerbMethods):
         confirm: Callable[[str], bool] | None = None,
         run: Run | None = None,
         dialogs: Literal["accept", "dismiss"] | None = None,
+        downloads: str | Path | None = None,
     ) -> None:
         self.executor: Executor = executor
         if dialogs is not None:
@@ -103,6 +107,10 @@ class Agent(VerbMethods):
         self.secrets = self.run.secrets
         self.cache = self.run.cache
         self.trace = self.run.trace
+        if isinstance(executor, KeepsDownloads):
+            run_dir = self.run.run_dir
+            folder = Path(downloads) if downloads else run_dir / "downloads" if run_dir else None
+            executor.downloads.folder = folder or executor.downloads.folder
 
     # -- construction --------------------------------------------------------------------------
     @classmethod

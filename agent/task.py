@@ -168,6 +168,11 @@ class Task(_Strict):
         description="How to answer the page's confirm and prompt dialogs that no `dialog` step "
         "answers; unset, such a dialog is dismissed and its step fails (alerts are accepted).",
     )
+    downloads: str | None = Field(
+        default=None, min_length=1, max_length=4096,
+        description="Where downloaded files are saved, relative to the task file (default: "
+        "the run folder's downloads/).",
+    )  # fmt: skip
     secrets: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] | None = Field(
         default=None,
         description="Environment variables used as ${NAME} whose values are typed but never "

@@ -5,6 +5,7 @@ these methods and the registry naming the same verbs."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any
 
 GOAL_TIMEOUT_S = 600.0
@@ -92,9 +93,13 @@ class VerbMethods(ABC):
         """Wait until the described element is there."""
         self.do("wait_for", target=target, timeout=timeout)
 
-    def expect(self, text: str, *, timeout: float | None = None) -> None:
-        """The text (or a described element) must be visible; retried until the timeout (5 s)."""
-        self.do("expect", text=text, timeout=timeout)
+    def expect(
+        self, text: str | None = None, *, file: str | None = None, timeout: float | None = None
+    ) -> Path | None:
+        """The text (or a described element) must be visible; retried until the timeout (5 s).
+        With ``file``: that file must have been downloaded; returns where it was saved."""
+        saved = self.do("expect", text=text, file=file, timeout=timeout)
+        return Path(saved) if saved else None
 
     def expect_url(self, url: str, *, timeout: float | None = None) -> None:
         """The page's address must contain ``url``; read again until the timeout (5 s)."""

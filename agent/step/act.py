@@ -8,6 +8,7 @@ from actions.base import (
     AnswersDialogs,
     FindsVisiblePart,
     FollowsTabs,
+    KeepsDownloads,
     PageState,
     WatchesEffects,
 )
@@ -68,6 +69,19 @@ def tabs_followed(step: StepRun) -> None:
         said = executor.follow_new_tab()
         if said:
             step.record.notes.append(said)
+
+
+def downloads_kept(step: StepRun) -> None:
+    """Save the downloads the step started (waiting for each) and note each file; a
+    download that failed fails the step."""
+    executor = step.executor
+    if not isinstance(executor, KeepsDownloads):
+        return
+    saved, failed = executor.downloads.take()
+    for file in saved:
+        step.record.notes.append(file.summary())
+    if failed:
+        raise VerificationFailed("; ".join(failed))
 
 
 def act_where_it_shows(

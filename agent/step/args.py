@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Strict(BaseModel):
@@ -132,9 +132,20 @@ class DialogArgs(Args):
 
 
 class ExpectArgs(Args):
-    """Text (or a described element) that must be visible; retried until the timeout."""
+    """Text (or a described element) that must be visible, or a file that must have been
+    downloaded; retried until the timeout."""
 
-    text: str = Field(min_length=1, max_length=2000)
+    text: str | None = Field(default=None, min_length=1, max_length=2000)
+    file: str | None = Field(
+        default=None, min_length=1, max_length=500,
+        description="A downloaded file's name (or part of it) instead of a text.",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _one(self) -> ExpectArgs:
+        if (self.text is None) == (self.file is None):
+            raise ValueError("expect takes a text or a file, one of the two")
+        return self
 
 
 class ExpectUrlArgs(Args):

@@ -14,7 +14,7 @@ from agent.cache import LocateCache
 from agent.errors import RETRYABLE, AgentError, Refused
 from agent.prefetch import Prefetch
 from agent.secrets import Secrets
-from agent.step.act import dialogs_answered, tabs_followed
+from agent.step.act import dialogs_answered, downloads_kept, tabs_followed
 from agent.step.context import StepContext, StepRun
 from agent.step.locate import commit
 from agent.step.registry import Verb
@@ -86,6 +86,7 @@ def _run(step: StepRun, entry: Verb[Any], args: Any) -> Any:
             try:
                 result = entry.handler(step, args)
                 dialogs_answered(step)  # one opened late (a timer) is this step's too
+                downloads_kept(step)
                 tabs_followed(step)
                 commit(step)
                 return result

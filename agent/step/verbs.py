@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from actions.base import AnswersDialogs, FollowsTabs
+from actions.base import AnswersDialogs, FollowsTabs, KeepsDownloads
 from actions.retry import polling
 from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
 from agent.errors import UsageError, VerificationFailed
@@ -304,12 +304,32 @@ def dialog(step: StepRun, args: DialogArgs) -> None:
 
 
 @VERBS.verb(
-    "expect", ExpectArgs, shorthand="text", describe=lambda a: a.text, polls=True,
-    timeout=EXPECT_TIMEOUT_S,
+    "expect", ExpectArgs, shorthand="text", describe=lambda a: a.text or f"file {a.file}",
+    polls=True, timeout=EXPECT_TIMEOUT_S,
 )  # fmt: skip
-def expect(step: StepRun, args: ExpectArgs) -> None:
-    """The text (or a described element) must be visible, read again until the timeout."""
-    poll_for(step, lambda: find_text(step, args.text), args.text, expect=True)
+def expect(step: StepRun, args: ExpectArgs) -> str | None:
+    """The text (or a described element) must be visible, read again until the timeout; or
+    the file must have been downloaded (its path is the step's output)."""
+    if args.file is not None:
+        return _expect_file(step, args.file)
+    text = args.text
+    assert text is not None
+    poll_for(step, lambda: find_text(step, text), text, expect=True)
+    return None
+
+
+def _expect_file(step: StepRun, name: str) -> str:
+    executor = step.executor
+    if not isinstance(executor, KeepsDownloads):
+        raise UsageError("expect: {file: ...} is for a browser's downloads")
+    found = polling(timeout_s=step.remaining(), interval_s=POLL_S, accept=bool)(
+        lambda: (executor.downloads.find(name), step.page and step.page.wait_for_timeout(1))[0]
+    )
+    if found is None:
+        had = ", ".join(f.name for f in executor.downloads.saved) or "none"
+        raise VerificationFailed(f"no file {name!r} was downloaded (downloaded: {had})")
+    step.record.notes.append(found.summary())
+    return str(found.path)
 
 
 @VERBS.verb(
