@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from actions.dialogs import DialogKeeper
@@ -130,3 +131,12 @@ class KeepsDownloads(Protocol):
     """Saves the files its pages download (a browser)."""
 
     downloads: Downloads
+
+
+@runtime_checkable
+class Uploads(Protocol):
+    """Gives files to a page's file inputs (a browser)."""
+
+    def upload(self, point: Point, handle: str | None, files: list[Path]) -> list[str]:
+        """Give files to the file input at the point; the names it then holds."""
+        ...

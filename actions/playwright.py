@@ -9,12 +9,13 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from typing_extensions import assert_never
 
 from actions import page_scripts as scripts
-from actions import tabs
+from actions import tabs, uploads
 from actions.base import PageState
 from actions.browser_launch import close_quietly, open_page
 from actions.dialogs import DialogKeeper
@@ -223,6 +224,11 @@ class PlaywrightExecutor:
                 "after typing, no text field has focus: the target is no field"
             )
         return None if value is None else str(value)
+
+    def upload(self, point: Point, handle: str | None, files: list[Path]) -> list[str]:
+        """Give files to the file input there (or the chooser it opens); the names it holds."""
+        with _browser_gone():
+            return uploads.upload(self._page, self.to_css(point), handle, files)
 
     def reveal(self, handle: str) -> None:
         """Scroll the element with this handle into view."""

@@ -66,8 +66,7 @@ class Agent(VerbMethods):
         confirm: Asks a person before a ``confirm`` step acts.
         run: The run to record into (the task runner's); else a new one is started.
         dialogs: How to answer confirm and prompt dialogs no ``dialog`` step answers.
-        downloads: Where downloaded files go (default: the run folder's ``downloads/``, or a
-            temporary folder when no files are kept).
+        downloads: Where downloaded files go (default: the run folder's ``downloads/``).
     """
 
     def __init__(
@@ -107,10 +106,9 @@ class Agent(VerbMethods):
         self.secrets = self.run.secrets
         self.cache = self.run.cache
         self.trace = self.run.trace
-        if isinstance(executor, KeepsDownloads):
-            run_dir = self.run.run_dir
-            folder = Path(downloads) if downloads else run_dir / "downloads" if run_dir else None
-            executor.downloads.folder = folder or executor.downloads.folder
+        if isinstance(executor, KeepsDownloads):  # the run folder's downloads/ by default
+            folder = downloads or (self.run.run_dir and self.run.run_dir / "downloads")
+            executor.downloads.folder = Path(folder) if folder else executor.downloads.folder
 
     # -- construction --------------------------------------------------------------------------
     @classmethod

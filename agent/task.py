@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 
 from agent.step.args import Args
 from agent.step.args import Strict as _Strict
-from agent.step.verbs import VERBS
+from agent.step.catalog import VERBS
 
 MAX_TARGETS = 6
 """At most this many targets are grounded in one call (a longer answer costs more than it

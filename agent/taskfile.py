@@ -188,6 +188,8 @@ def load_task(path: str | Path, *, env: Mapping[str, str] | None = None) -> Load
     except (RecursionError, ValueError, OverflowError) as exc:
         reader.problems.append(f"{file.name}:1:1: invalid task: {exc}")
     _check_targets(data, reader)
+    if task is not None:
+        _resolve_uploads(task, reader)
     if reader.problems or task is None:
         raise TaskFileError(reader.problems[:_MAX_PROBLEMS])
     secrets = Secrets({n: environment[n] for n in task.secrets or [] if n in environment})
@@ -243,6 +245,26 @@ def _check_steps(data: dict[str, Any], reader: _Reader) -> set[Path_]:
         if len(reader.problems) > before:
             bad.add(path)
     return bad
+
+
+def _resolve_uploads(task: Task, reader: _Reader) -> None:
+    """Upload paths are relative to the task file: made absolute, and a missing file is a
+    problem now, before anything runs."""
+    for index, step in enumerate(task.steps):
+        args = getattr(step, "upload", None)
+        if args is None:
+            continue
+        files = []
+        for name in args.paths():
+            path = (reader.file.parent / Path(name).expanduser()).resolve()
+            if not path.is_file():
+                reader._problem(
+                    ("steps", index, "upload", "file"),
+                    f"upload: no such file {name!r} (looked for {path}); give a path relative "
+                    "to the task file",
+                )
+            files.append(str(path))
+        args.file = files if isinstance(args.file, list) else files[0]
 
 
 def _check_targets(data: dict[str, Any], reader: _Reader) -> None:

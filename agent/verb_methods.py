@@ -40,6 +40,14 @@ class VerbMethods(ABC):
         """Right-click the described element; its own effect must show."""
         self.do("right_click", target=target, verify=verify, timeout=timeout)
 
+    def upload(
+        self, file: str | Path | list[str | Path], *, into: str, timeout: float | None = None
+    ) -> None:
+        """Give a file (or several) to the described file field or upload button; it must
+        hold them. Paths are relative to the working folder."""
+        files = [str(f) for f in file] if isinstance(file, list) else str(file)
+        self.do("upload", file=files, into=into, timeout=timeout)
+
     def switch_tab(self, tab: str, *, timeout: float | None = None) -> None:
         """Go on in another tab: by position (from 1) or part of its title or address."""
         self.do("switch_tab", tab=tab, timeout=timeout)

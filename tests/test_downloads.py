@@ -26,9 +26,9 @@ def test_a_downloaded_file_is_saved_and_expected(executor: Any, site: Any, tmp_p
     )
     assert [r.status for r in records] == ["passed"] * 3, records[-1].error
     assert (tmp_path / "books.csv").read_text() == "title,year\nSolaris,1961\n"
-    assert any(n.startswith("downloaded books.csv (24 bytes)") for n in records[0].notes), (
-        records[0].notes
-    )
+    assert any(n.startswith("downloaded books.csv (24 bytes)") for n in records[0].notes), records[
+        0
+    ].notes
     assert records[1].output == str(tmp_path / "books.csv")
     assert "The second page" in (tmp_path / "report.html").read_text()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import agent
 import agent.errors
 from agent.api import Agent
-from agent.step.verbs import VERBS
+from agent.step.catalog import VERBS
 from agent.task import STEP_MODELS, task_json_schema
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -48,6 +48,20 @@ class ClickArgs(TargetArgs):
     )
 
 
+class UploadArgs(Args):
+    """Give one file or several to a described file field or upload button."""
+
+    file: str | list[str] = Field(
+        description="A path (relative to the task file; in Python, to the working folder), or "
+        "a list of them.",
+    )
+    into: str = Field(min_length=1, max_length=2000, description="The file field, in words.")
+
+    def paths(self) -> list[str]:
+        """The files, as a list."""
+        return [self.file] if isinstance(self.file, str) else list(self.file)
+
+
 class TabArgs(Args):
     """A tab, by position (from 1) or by a part of its title or address."""
 

@@ -15,10 +15,10 @@ from agent.errors import RETRYABLE, AgentError, Refused
 from agent.prefetch import Prefetch
 from agent.secrets import Secrets
 from agent.step.act import dialogs_answered, downloads_kept, tabs_followed
+from agent.step.catalog import VERBS
 from agent.step.context import StepContext, StepRun
 from agent.step.locate import commit
 from agent.step.registry import Verb
-from agent.step.verbs import VERBS
 from agent.task import step_args
 from agent.trace import StepRecord
 from perception.engine import Engine

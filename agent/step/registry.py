@@ -3,7 +3,7 @@
 A verb is one :class:`Verb`: its argument model, the field a plain string fills, how the trace
 and the console describe it, whether it waits on its own, the targets it will ask for (so one
 model call can ground a form's next steps) and the handler that runs it. The task-file schema,
-the Python API, prefetch and the console all read the registry (:data:`agent.step.verbs.VERBS`);
+the Python API, prefetch and the console all read the registry (:data:`agent.step.catalog.VERBS`);
 none keeps a list of verbs of its own.
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from actions.base import AnswersDialogs, FollowsTabs, KeepsDownloads
+from actions.base import KeepsDownloads
 from actions.retry import polling
 from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
 from agent.errors import UsageError, VerificationFailed
@@ -26,8 +26,6 @@ from agent.step.act import (
 )
 from agent.step.args import (
     ClickArgs,
-    CloseTabArgs,
-    DialogArgs,
     DragArgs,
     ExpectArgs,
     ExpectUrlArgs,
@@ -37,7 +35,6 @@ from agent.step.args import (
     PressArgs,
     ScrollArgs,
     SelectArgs,
-    TabArgs,
     TargetArgs,
     TypeArgs,
     WaitArgs,
@@ -266,41 +263,6 @@ def wait(step: StepRun, args: WaitArgs) -> None:
 def wait_for(step: StepRun, args: WaitForArgs) -> None:
     """Wait until the element is there (a sure match, not a near miss)."""
     poll_for(step, lambda: present(step, args.target), args.target)
-
-
-def _tabs(step: StepRun) -> FollowsTabs:
-    executor = step.executor
-    if not isinstance(executor, FollowsTabs):
-        raise UsageError(f"{step.verb} is a browser verb: a desktop has windows, not tabs")
-    return executor
-
-
-@VERBS.verb("switch_tab", TabArgs, shorthand="tab", describe=lambda a: a.tab)
-def switch_tab(step: StepRun, args: TabArgs) -> None:
-    """Go on in another tab, named by position (from 1) or part of its title or address."""
-    step.record.notes.append(_tabs(step).switch_tab(args.tab))
-    step.capture()
-
-
-@VERBS.verb("close_tab", CloseTabArgs, shorthand="tab", describe=lambda a: a.tab or "current")
-def close_tab(step: StepRun, args: CloseTabArgs) -> None:
-    """Close the current tab (or the one named); go on in the tab that opened it."""
-    step.record.notes.append(_tabs(step).close_tab(args.tab))
-    step.capture()
-
-
-def _describe_dialog(args: DialogArgs) -> str:
-    return args.answer + (f" with {args.text!r}" if args.text is not None else "")
-
-
-@VERBS.verb("dialog", DialogArgs, shorthand="answer", describe=_describe_dialog)
-def dialog(step: StepRun, args: DialogArgs) -> None:
-    """Answer the next confirm or prompt dialog so (declared before the step that opens it)."""
-    executor = step.executor
-    if not isinstance(executor, AnswersDialogs):
-        raise UsageError("dialog is a browser verb: a desktop program's dialogs are windows")
-    executor.dialogs.answer_next(args.answer, step.ctx.secrets.reveal(args.text or "") or None)
-    step.record.notes.append(f"the next dialog will be {args.answer}ed")
 
 
 @VERBS.verb(
