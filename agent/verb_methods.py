@@ -102,12 +102,29 @@ class VerbMethods(ABC):
         self.do("wait_for", target=target, timeout=timeout)
 
     def expect(
-        self, text: str | None = None, *, file: str | None = None, timeout: float | None = None
-    ) -> Path | None:
+        self, text: str | None = None, *, in_: str | None = None, file: str | None = None,
+        timeout: float | None = None,
+    ) -> Path | None:  # fmt: skip
         """The text (or a described element) must be visible; retried until the timeout (5 s).
-        With ``file``: that file must have been downloaded; returns where it was saved."""
-        saved = self.do("expect", text=text, file=file, timeout=timeout)
-        return Path(saved) if saved else None
+        With ``in_``: the described element must show it. With ``file``: that file must have
+        been downloaded; returns where it was saved."""
+        saved = self.do("expect", text=text, in_=in_, file=file, timeout=timeout)
+        return Path(saved) if file and saved else None
+
+    def expect_not(self, text: str, *, timeout: float | None = None) -> None:
+        """The text (or a described element) must not be visible, or go before the timeout."""
+        self.do("expect_not", text=text, timeout=timeout)
+
+    def expect_value(
+        self, what: str, *, equals: str | float | None = None, greater_than: float | None = None,
+        less_than: float | None = None, timeout: float | None = None,
+    ) -> Any:  # fmt: skip
+        """What the described element reads must equal (or be above, below) the value;
+        retried until the timeout. Returns the reading."""
+        return self.do(
+            "expect", extract=what, equals=equals, greater_than=greater_than,
+            less_than=less_than, timeout=timeout,
+        )  # fmt: skip
 
     def expect_url(self, url: str, *, timeout: float | None = None) -> None:
         """The page's address must contain ``url``; read again until the timeout (5 s)."""

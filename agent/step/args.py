@@ -146,10 +146,22 @@ class DialogArgs(Args):
 
 
 class ExpectArgs(Args):
-    """Text (or a described element) that must be visible, or a file that must have been
-    downloaded; retried until the timeout."""
+    """What must be true, read again until the timeout: a text (or a described element) is
+    visible, a described element shows a text, a read value compares as said, or a file has
+    been downloaded."""
 
     text: str | None = Field(default=None, min_length=1, max_length=2000)
+    in_: str | None = Field(
+        default=None, alias="in", min_length=1, max_length=2000,
+        description="The element that must show the text (its value or its words).",
+    )  # fmt: skip
+    extract: str | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="An element whose reading is compared (with equals, greater_than...).",
+    )  # fmt: skip
+    equals: str | float | bool | None = Field(default=None, description="The reading is this.")
+    greater_than: float | None = Field(default=None, description="The reading is above this.")
+    less_than: float | None = Field(default=None, description="The reading is below this.")
     file: str | None = Field(
         default=None, min_length=1, max_length=500,
         description="A downloaded file's name (or part of it) instead of a text.",
@@ -157,9 +169,21 @@ class ExpectArgs(Args):
 
     @model_validator(mode="after")
     def _one(self) -> ExpectArgs:
-        if (self.text is None) == (self.file is None):
-            raise ValueError("expect takes a text or a file, one of the two")
+        if sum(v is not None for v in (self.text, self.file, self.extract)) != 1:
+            raise ValueError("expect takes one of: a text, a file, or an extract to compare")
+        if self.in_ is not None and self.text is None:
+            raise ValueError("`in` goes with a text: expect: {text: Shipped, in: Status}")
+        compares = (self.equals, self.greater_than, self.less_than)
+        if (self.extract is None) != all(v is None for v in compares):
+            raise ValueError("an extract needs equals, greater_than or less_than, and only it")
         return self
+
+
+class ExpectNotArgs(Args):
+    """A text (or a described element) that must not be visible, read again until it is gone
+    or the timeout."""
+
+    text: str = Field(min_length=1, max_length=2000)
 
 
 class ExpectUrlArgs(Args):

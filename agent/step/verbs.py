@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from actions.base import KeepsDownloads
 from actions.retry import polling
 from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
 from agent.errors import UsageError, VerificationFailed
@@ -28,6 +27,7 @@ from agent.step.args import (
     ClickArgs,
     DragArgs,
     ExpectArgs,
+    ExpectNotArgs,
     ExpectUrlArgs,
     ExtractArgs,
     GoalArgs,
@@ -41,6 +41,7 @@ from agent.step.args import (
     WaitForArgs,
 )
 from agent.step.context import StepRun
+from agent.step.expectations import expect_file, expect_gone, expect_reading, expect_shown_in
 from agent.step.field_pixels import check_changed, check_secret, check_typed, readable
 from agent.step.goals import run_goal
 from agent.step.locate import locate
@@ -265,33 +266,43 @@ def wait_for(step: StepRun, args: WaitForArgs) -> None:
     poll_for(step, lambda: present(step, args.target), args.target)
 
 
-@VERBS.verb(
-    "expect", ExpectArgs, shorthand="text", describe=lambda a: a.text or f"file {a.file}",
-    polls=True, timeout=EXPECT_TIMEOUT_S,
-)  # fmt: skip
-def expect(step: StepRun, args: ExpectArgs) -> str | None:
-    """The text (or a described element) must be visible, read again until the timeout; or
-    the file must have been downloaded (its path is the step's output)."""
+def _describe_expect(args: ExpectArgs) -> str:
     if args.file is not None:
-        return _expect_file(step, args.file)
+        return f"file {args.file}"
+    if args.extract is not None:
+        said = {"=": args.equals, ">": args.greater_than, "<": args.less_than}
+        return args.extract + "".join(f" {k} {v}" for k, v in said.items() if v is not None)
+    return f"{args.text} in {args.in_}" if args.in_ else str(args.text)
+
+
+@VERBS.verb(
+    "expect", ExpectArgs, shorthand="text", describe=_describe_expect, polls=True,
+    timeout=EXPECT_TIMEOUT_S,
+)  # fmt: skip
+def expect(step: StepRun, args: ExpectArgs) -> Any:
+    """The text (or a described element) must be visible, read again until the timeout; or
+    an element must show it (``in``); or a reading must compare as said (its value is the
+    step's output); or the file must have been downloaded (its path is the output)."""
+    if args.file is not None:
+        return expect_file(step, args.file)
+    if args.extract is not None:
+        return expect_reading(step, args)
     text = args.text
     assert text is not None
+    if args.in_ is not None:
+        return expect_shown_in(step, text, args.in_)
     poll_for(step, lambda: find_text(step, text), text, expect=True)
     return None
 
 
-def _expect_file(step: StepRun, name: str) -> str:
-    executor = step.executor
-    if not isinstance(executor, KeepsDownloads):
-        raise UsageError("expect: {file: ...} is for a browser's downloads")
-    found = polling(timeout_s=step.remaining(), interval_s=POLL_S, accept=bool)(
-        lambda: (executor.downloads.find(name), step.page and step.page.wait_for_timeout(1))[0]
-    )
-    if found is None:
-        had = ", ".join(f.name for f in executor.downloads.saved) or "none"
-        raise VerificationFailed(f"no file {name!r} was downloaded (downloaded: {had})")
-    step.record.notes.append(found.summary())
-    return str(found.path)
+@VERBS.verb(
+    "expect_not", ExpectNotArgs, shorthand="text", describe=lambda a: a.text, polls=True,
+    timeout=EXPECT_TIMEOUT_S,
+)  # fmt: skip
+def expect_not(step: StepRun, args: ExpectNotArgs) -> None:
+    """The text (or a described element) must not be visible: read again until it is gone,
+    or fail at the timeout."""
+    expect_gone(step, args.text)
 
 
 @VERBS.verb(
