@@ -21,7 +21,7 @@ if (window.__gaFx) return;
 const fx = window.__gaFx = {log: [], acts: [], cur: null, batch: 0};
 const WINDOW = 5000, TOGGLES = ['checkbox', 'switch', 'radio', 'menuitemcheckbox', 'menuitemradio'];
 const QUIET_TAGS = new Set(['SCRIPT', 'STYLE', 'LINK', 'META', 'NOSCRIPT', 'TEMPLATE']);
-new MutationObserver(list => {
+const observer = new MutationObserver(list => {
   // The parser building the page is no one's effect and no background either.
   if (document.readyState === 'loading') return;
   const t = performance.now(), batch = ++fx.batch;
@@ -33,7 +33,22 @@ new MutationObserver(list => {
   }
   while (fx.log.length > 5000 || (fx.log.length && fx.log[0].t < t - WINDOW - 1000))
     fx.log.shift();
-}).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+});
+const OPTIONS = {subtree: true, childList: true, attributes: true, characterData: true};
+observer.observe(document, OPTIONS);
+// A web component's content changes in its shadow root, which the document's observer does
+// not see: every shadow root is watched too, from its making (or now, for those made before).
+const attach = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (init) {
+  const root = attach.call(this, init);
+  observer.observe(root, OPTIONS);
+  return root;
+};
+const openRoots = node => {
+  for (const el of node.querySelectorAll('*'))
+    if (el.shadowRoot) { observer.observe(el.shadowRoot, OPTIONS); openRoots(el.shadowRoot); }
+};
+if (document.documentElement) openRoots(document);
 
 const describe = n => {
   if (!n || n.nodeType !== 1) return 'the page';
@@ -116,12 +131,17 @@ const owns = (target, control, active) => !!active && !!target
 
 fx.mark = (el, {x, y, pre}) => {
   const now = performance.now();
-  const target = el || (x === null ? null : document.elementFromPoint(x, y));
+  let target = el || (x === null ? null : document.elementFromPoint(x, y));
+  while (!el && target && target.shadowRoot) {  // the content of a web component, not its host
+    const inner = target.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === target) break;
+    target = inner;
+  }
   // Under the pointer: the target and the small boxes around it (its row, its list item),
   // where hover styles land; not the page's big containers, whose class a theme switch sets.
   const chain = new Set(), screen = innerWidth * innerHeight;
   for (let n = target; n && n !== document.body && n !== document.documentElement;
-       n = n.parentElement) {
+       n = n.parentElement || (n.getRootNode() && n.getRootNode().host)) {
     const r = n.getBoundingClientRect();
     if (n !== target && r.width * r.height > screen / 4) break;
     chain.add(n);

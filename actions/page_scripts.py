@@ -7,38 +7,62 @@ from __future__ import annotations
 
 # Whether the element at a point is the target (or inside it, or a label of it): one rule
 # for the hit test before a click and for finding a visible point of a covered target.
+DEEP_JS = """const deepAt = (x, y) => {
+    let h = document.elementFromPoint(x, y);
+    while (h && h.shadowRoot) {  // a web component's own content, not its host
+      const inner = h.shadowRoot.elementFromPoint(x, y);
+      if (!inner || inner === h) break;
+      h = inner;
+    }
+    return h;
+  };
+  const deepActive = () => {
+    let a = document.activeElement;
+    while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+    return a;
+  };
+  const within = (a, b) => {  // b is a, or inside a, across shadow roots
+    for (let n = b; n; n = n.parentNode || n.host) if (n === a) return true;
+    return false;
+  };"""
+"""Helpers the scripts below start with: the element at a point inside web components, and
+containment through shadow roots (a shadow host does not cover its own content)."""
 IS_TARGET_JS = """(el, hit) => {
   if (!hit) return false;
+  DEEP
   const labels = el.labels ? Array.from(el.labels) : [];
-  return el === hit || el.contains(hit) || hit.contains(el) && hit.tagName === 'LABEL'
-    || labels.some(l => l === hit || l.contains(hit));
-}"""
+  return within(el, hit) || within(hit, el) && hit.tagName === 'LABEL'
+    || labels.some(l => within(l, hit));
+}""".replace("DEEP", DEEP_JS)
 HIT_TEST_JS = """(el, [x, y]) => {
+  DEEP
   const isTarget = IS_TARGET;
-  const hit = document.elementFromPoint(x, y);
+  const hit = deepAt(x, y);
   if (!hit) return {ok: false, at: null};
   const text = (hit.innerText || hit.value || '').trim().slice(0, 60);
   return {ok: isTarget(el, hit),
           at: `<${hit.tagName.toLowerCase()}${hit.id ? '#' + hit.id : ''}> ${text}`};
-}""".replace("IS_TARGET", IS_TARGET_JS)
+}""".replace("IS_TARGET", IS_TARGET_JS).replace("DEEP", DEEP_JS)
 # Points of the element's box, centre first and then a 7x7 grid inward from it, until one
 # where the element itself (not what covers it) is hit.
 VISIBLE_POINT_JS = """(el) => {
+  DEEP
   const isTarget = IS_TARGET;
   const r = el.getBoundingClientRect();
   const fractions = [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95];
   for (const fy of fractions) for (const fx of fractions) {
     const x = r.left + r.width * fx, y = r.top + r.height * fy;
     if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
-    if (isTarget(el, document.elementFromPoint(x, y))) return [x, y];
+    if (isTarget(el, deepAt(x, y))) return [x, y];
   }
   return null;
-}""".replace("IS_TARGET", IS_TARGET_JS)
+}""".replace("IS_TARGET", IS_TARGET_JS).replace("DEEP", DEEP_JS)
 STATE_JS = """([x, y]) => {
-  const a = document.activeElement;
+  DEEP
+  const a = deepActive();
   let inner = [];
   if (x !== null) {
-    let el = document.elementFromPoint(x, y);
+    let el = deepAt(x, y);
     while (el && el !== document.documentElement) {
       if (el.scrollHeight > el.clientHeight || el.scrollWidth > el.clientWidth) {
         inner = [el.scrollLeft, el.scrollTop];
@@ -50,22 +74,24 @@ STATE_JS = """([x, y]) => {
   const focus = a ? `${a.tagName}#${a.id}.${a.name || ''}` : '';
   const value = a && 'value' in a && a.tagName !== 'BUTTON' ? String(a.value) : null;
   return {focus, value, scroll: [window.scrollX, window.scrollY, ...inner]};
-}"""
+}""".replace("DEEP", DEEP_JS)
 VALUE_AT_JS = """([x, y]) => {
-  let el = document.elementFromPoint(x, y);
+  DEEP
+  let el = deepAt(x, y);
   if (el && el.tagName === 'LABEL' && el.control) el = el.control;
   if (el && el.tagName === 'SELECT')
     return el.selectedOptions.length ? el.selectedOptions[0].label : '';
-  const a = document.activeElement;
+  const a = deepActive();
   if (a && a.isContentEditable) return a.innerText;
   // A code editor's hidden input holds only the keys in flight: read the editor's text.
   const editor = a && a.closest && a.closest('.CodeMirror');
   if (editor && editor.CodeMirror) return editor.CodeMirror.getValue();
   if (a && 'value' in a && a.tagName !== 'BUTTON' && a !== document.body) return String(a.value);
   return null;
-}"""
+}""".replace("DEEP", DEEP_JS)
 SELECT_AT_JS = """([x, y, option]) => {
-  let el = document.elementFromPoint(x, y);
+  DEEP
+  let el = deepAt(x, y);
   if (el && el.tagName === 'LABEL' && el.control) el = el.control;
   while (el && el.tagName !== 'SELECT') el = el.parentElement;
   if (!el) return 'no select box at the point';
@@ -77,11 +103,12 @@ SELECT_AT_JS = """([x, y, option]) => {
   el.dispatchEvent(new Event('input', {bubbles: true}));
   el.dispatchEvent(new Event('change', {bubbles: true}));
   return '';
-}"""
+}""".replace("DEEP", DEEP_JS)
 # Date, time, colour and range inputs ignore typed keys in a locale-dependent way: set their value
 # (ISO format, as the HTML spec defines it) the way Playwright's fill does.
 FILL_SPECIAL_JS = """([x, y, text]) => {
-  let el = document.elementFromPoint(x, y);
+  DEEP
+  let el = deepAt(x, y);
   if (el && el.tagName === 'LABEL' && el.control) el = el.control;
   const special = ['date', 'time', 'datetime-local', 'month', 'week', 'color', 'range'];
   if (!el || el.tagName !== 'INPUT' || !special.includes(el.type)) return null;
@@ -92,6 +119,6 @@ FILL_SPECIAL_JS = """([x, y, text]) => {
   if (el.value === text) return '';
   const format = el.type === 'date' ? 'YYYY-MM-DD' : 'its ISO format';
   return `a ${el.type} field takes ${format}; ${JSON.stringify(text)} was refused`;
-}"""
+}""".replace("DEEP", DEEP_JS)
 # Whether the element (or something inside it) has the keyboard focus.
 HAS_FOCUS_JS = """(el) => el === document.activeElement || el.contains(document.activeElement)"""

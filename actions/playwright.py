@@ -14,8 +14,8 @@ from typing import Any
 
 from typing_extensions import assert_never
 
+from actions import frames, tabs, uploads
 from actions import page_scripts as scripts
-from actions import tabs, uploads
 from actions.base import PageState
 from actions.browser_launch import close_quietly, open_page
 from actions.dialogs import DialogKeeper
@@ -218,7 +218,8 @@ class PlaywrightExecutor:
         if point is None:
             value = self.state().value
         else:
-            value = self._page.evaluate(scripts.VALUE_AT_JS, list(self.to_css(point)))
+            handle = getattr(action, "handle", None)
+            value = frames.evaluate_at(self._page, handle, scripts.VALUE_AT_JS, self.to_css(point))
         if value is None and isinstance(action, TypeText):
             raise VerificationFailed(
                 "after typing, no text field has focus: the target is no field"
@@ -240,7 +241,10 @@ class PlaywrightExecutor:
             return
         x, y = self.to_css(point)
         try:
-            result = self._page.locator(handle).evaluate(scripts.HIT_TEST_JS, [x, y], timeout=2000)
+            ox, oy = frames.offset(self._page, handle)  # a frame's document has its own origin
+            result = self._page.locator(handle).evaluate(
+                scripts.HIT_TEST_JS, [x - ox, y - oy], timeout=2000
+            )
         except Exception as exc:  # noqa: BLE001 - a stale handle: the page changed
             raise ActionError(f"the target is gone ({handle}): {exc}".splitlines()[0]) from exc
         if not result["ok"]:
@@ -261,7 +265,9 @@ class PlaywrightExecutor:
             if not self._click_focuses(css, action.handle):
                 raise
             return action
-        refused = self._page.evaluate(scripts.FILL_SPECIAL_JS, [*css, action.text])
+        refused = frames.evaluate_at(
+            self._page, action.handle, scripts.FILL_SPECIAL_JS, css, action.text
+        )
         if refused:
             raise UserError(refused)
         if refused is None:
@@ -288,7 +294,8 @@ class PlaywrightExecutor:
             return None
         if not found:
             return None
-        return Point(x=found[0] * self._scale, y=found[1] * self._scale)
+        ox, oy = frames.offset(self._page, handle)
+        return Point(x=(found[0] + ox) * self._scale, y=(found[1] + oy) * self._scale)
 
     def perform(self, action: Action) -> None:
         """Carry out one resolved action."""

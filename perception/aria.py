@@ -212,12 +212,24 @@ def _unquote(text: str) -> str:
     return text
 
 
+_FRAME_BORDER = 1.0
+"""A frame's content starts inside its border (the snapshot gives the border box); most pages
+draw 0-2 px, so 1 px keeps a click within a pixel of its point."""
+
 # Roles whose node, when it holds nothing but text, reads as a label for the next sibling.
 _TEXT_ROLES = frozenset({"text", "generic", "strong", "emphasis", "paragraph", "LabelText"})
 _LABEL_ROLES = _TEXT_ROLES | {"heading"}
 
 
-def _walk(items: list[Any], out: list[AriaNode], depth: int, parent: AriaNode | None) -> None:
+def _walk(
+    items: list[Any],
+    out: list[AriaNode],
+    depth: int,
+    parent: AriaNode | None,
+    origin: tuple[float, float] = (0.0, 0.0),
+) -> None:
+    """Nodes in document order; ``origin``: where the document being walked sits in the page
+    (a frame's boxes are its own viewport's, so its content is moved by the frame's place)."""
     previous: AriaNode | None = None  # the sibling before, while it is only text
     for item in items:
         entries: list[tuple[str, Any]] = [(item, None)] if isinstance(item, str) else []
@@ -232,10 +244,16 @@ def _walk(items: list[Any], out: list[AriaNode], depth: int, parent: AriaNode | 
             node = _text_node(str(value), depth, parent) if bare_text else _node(key, depth)
             if node is None:
                 continue
+            if node.box is not None and origin != (0.0, 0.0) and not bare_text:
+                x, y, w, h = node.box
+                node.box = (x + origin[0], y + origin[1], w, h)
             _adopt(node, parent, previous)
             out.append(node)
             if not bare_text and isinstance(value, list):
-                _walk(value, out, depth + 1, node)
+                inner = origin
+                if node.role == "iframe" and node.box is not None:
+                    inner = (node.box[0] + _FRAME_BORDER, node.box[1] + _FRAME_BORDER)
+                _walk(value, out, depth + 1, node, inner)
             elif not bare_text and value is not None:
                 node.text = " ".join(str(value).split())
             previous = node if _labels_next(node, value) else None

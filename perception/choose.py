@@ -84,9 +84,18 @@ _REACHABLE_JS = """(el) => {
   const x = Math.min(Math.max(r.left + r.width / 2, 0), innerWidth - 1);
   const y = Math.min(Math.max(r.top + r.height / 2, 0), innerHeight - 1);
   if (r.bottom < 0 || r.top > innerHeight) return true;  // off screen: scrolled to when used
-  const hit = document.elementFromPoint(x, y);
-  return !!hit && (el === hit || el.contains(hit) || hit.contains(el)
-    || (el.labels && Array.from(el.labels).some(l => l.contains(hit))));
+  let hit = document.elementFromPoint(x, y);
+  while (hit && hit.shadowRoot) {  // inside a web component: its content, not its host
+    const inner = hit.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === hit) break;
+    hit = inner;
+  }
+  const within = (a, b) => {
+    for (let n = b; n; n = n.parentNode || n.host) if (n === a) return true;
+    return false;
+  };
+  return !!hit && (within(el, hit) || within(hit, el)
+    || (el.labels && Array.from(el.labels).some(l => within(l, hit))));
 }"""
 
 
