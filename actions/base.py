@@ -89,6 +89,16 @@ class FindsVisiblePart(Protocol):
 
 
 @runtime_checkable
+class Unsticks(Protocol):
+    """Can scroll a target out from under a fixed header or banner (a browser)."""
+
+    def unstick(self, handle: str) -> tuple[Point | None, str]:
+        """The target's point once clear of the bar over it (None: it could not be), and
+        the bar."""
+        ...
+
+
+@runtime_checkable
 class BlocksRequests(Protocol):
     """Keeps the requests a domain limit refused, for the trace (a browser)."""
 

@@ -122,3 +122,36 @@ FILL_SPECIAL_JS = """([x, y, text]) => {
 }""".replace("DEEP", DEEP_JS)
 # Whether the element (or something inside it) has the keyboard focus.
 HAS_FOCUS_JS = """(el) => el === document.activeElement || el.contains(document.activeElement)"""
+
+# A target under a fixed or sticky bar (a header, a cookie banner): scroll the page so that it
+# clears the bar, and give its new centre; a modal dialog over it is named, not scrolled.
+UNSTICK_JS = """(el) => {
+  DEEP
+  const coverOf = () => {
+    const r = el.getBoundingClientRect();
+    const hit = deepAt(r.left + r.width / 2, r.top + r.height / 2);
+    return hit && !within(el, hit) && !within(hit, el) ? hit : null;
+  };
+  const pinned = n => {
+    for (let a = n; a && a !== document.body; a = a.parentElement || a.getRootNode().host) {
+      const position = getComputedStyle(a).position;
+      if (position === 'fixed' || position === 'sticky') return a;
+    }
+    return null;
+  };
+  const name = n => `<${n.tagName.toLowerCase()}${n.id ? '#' + n.id : ''}> `
+    + (n.innerText || '').trim().slice(0, 40);
+  const cover = coverOf();
+  if (!cover) return {point: null, bar: null, modal: null};
+  const modal = cover.closest('dialog[open], [role=dialog], [role=alertdialog], [aria-modal=true]');
+  if (modal) return {point: null, bar: null, modal: name(modal)};
+  const bar = pinned(cover);
+  if (!bar) return {point: null, bar: null, modal: null};
+  const b = bar.getBoundingClientRect(), r = el.getBoundingClientRect();
+  const atTop = b.top + b.height / 2 < innerHeight / 2;
+  window.scrollBy({left: 0, top: atTop ? r.top - b.bottom - 8 : r.bottom - b.top + 8,
+                   behavior: 'instant'});
+  if (coverOf()) return {point: null, bar: name(bar), modal: null};
+  const n = el.getBoundingClientRect();
+  return {point: [n.left + n.width / 2, n.top + n.height / 2], bar: name(bar), modal: null};
+}""".replace("DEEP", DEEP_JS)

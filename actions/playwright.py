@@ -36,6 +36,7 @@ from actions.schema import (
     TypeText,
     Wait,
 )
+from actions.typing_focus import focus_field
 from agent.errors import (
     ActionError,
     OccludedTarget,
@@ -252,39 +253,6 @@ class PlaywrightExecutor:
                 f"the click point ({x:.0f}, {y:.0f}) is covered by {result['at'] or 'nothing'}"
             )
 
-    def _focus_field(self, action: TypeText) -> TypeText:
-        """Click into the field the action types into; the action left to type (none, when
-        a date or colour field took its value directly)."""
-        assert action.point is not None
-        css = self.to_css(action.point)
-        try:
-            self.hit_test(action.point, action.handle)
-        except OccludedTarget:
-            # A code editor draws its text over the hidden field that takes the keys: a
-            # click there that focuses the field is a click on it.
-            if not self._click_focuses(css, action.handle):
-                raise
-            return action
-        refused = frames.evaluate_at(
-            self._page, action.handle, scripts.FILL_SPECIAL_JS, css, action.text
-        )
-        if refused:
-            raise UserError(refused)
-        if refused is None:
-            self._page.mouse.click(*css)
-            return action
-        return action.model_copy(update={"text": "", "clear": False})
-
-    def _click_focuses(self, css: tuple[float, float], handle: str | None) -> bool:
-        """Click at the point; whether the element with this handle then has the focus."""
-        if not handle:
-            return False
-        self._page.mouse.click(*css)
-        try:
-            return bool(self._page.locator(handle).evaluate(scripts.HAS_FOCUS_JS, timeout=2000))
-        except Exception:  # noqa: BLE001 - a stale handle: the page changed
-            return False
-
     def visible_point(self, handle: str) -> Point | None:
         """A point (screenshot pixels) where the element itself is on top, or None when it is
         covered everywhere: for a click whose centre another element covers."""
@@ -296,6 +264,24 @@ class PlaywrightExecutor:
             return None
         ox, oy = frames.offset(self._page, handle)
         return Point(x=(found[0] + ox) * self._scale, y=(found[1] + oy) * self._scale)
+
+    def unstick(self, handle: str) -> tuple[Point | None, str]:
+        """Scroll a target out from under a fixed bar: its new point, and what covered it.
+
+        Raises:
+            OccludedTarget: A modal dialog covers it (scrolling cannot help).
+        """
+        try:
+            found = self._page.locator(handle).evaluate(scripts.UNSTICK_JS, timeout=2000)
+        except Exception:  # noqa: BLE001 - a stale handle: the page changed
+            return None, ""
+        if found["modal"]:
+            raise OccludedTarget(f"the target is behind a modal dialog: {found['modal']}")
+        if not found["point"]:
+            return None, found["bar"] or ""
+        ox, oy = frames.offset(self._page, handle)
+        x, y = found["point"]
+        return Point(x=(x + ox) * self._scale, y=(y + oy) * self._scale), found["bar"]
 
     def perform(self, action: Action) -> None:
         """Carry out one resolved action."""
@@ -315,7 +301,7 @@ class PlaywrightExecutor:
                 mouse.move(*self.to_css(action.point))
             case TypeText():
                 if action.point is not None:
-                    action = self._focus_field(action)
+                    action = focus_field(self, action)
                 if action.clear:
                     keyboard.press("ControlOrMeta+A")
                     keyboard.press("Delete")

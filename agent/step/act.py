@@ -10,6 +10,7 @@ from actions.base import (
     FollowsTabs,
     KeepsDownloads,
     PageState,
+    Unsticks,
     WatchesEffects,
 )
 from actions.effects import Effects
@@ -96,12 +97,15 @@ def act_where_it_shows(
         act(step, action)
     except OccludedTarget as exc:
         executor = step.executor
-        other = None
+        other, said = None, f"{exc}; acted on a visible part of it instead"
         if isinstance(executor, FindsVisiblePart) and action.handle:
             other = executor.visible_point(action.handle)
+        if other is None and isinstance(executor, Unsticks) and action.handle:
+            other, bar = executor.unstick(action.handle)
+            said = f"{exc}; scrolled it out from under {bar}"
         if other is None:
             raise
-        step.record.notes.append(f"{exc}; acted on a visible part of it instead")
+        step.record.notes.append(said)
         if watch is not None:
             watch.restart(other)
         act(step, action.model_copy(update={"point": other}))
