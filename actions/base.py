@@ -99,6 +99,16 @@ class Unsticks(Protocol):
 
 
 @runtime_checkable
+class TellsSelects(Protocol):
+    """Can tell a native select box from a dropdown built of other elements (a browser)."""
+
+    def is_native_select(self, point: Point, handle: str | None) -> bool:
+        """Whether the element (or the one at the point) is a ``<select>`` or labels one;
+        True when it cannot tell."""
+        ...
+
+
+@runtime_checkable
 class BlocksRequests(Protocol):
     """Keeps the requests a domain limit refused, for the trace (a browser)."""
 

@@ -155,3 +155,11 @@ UNSTICK_JS = """(el) => {
   const n = el.getBoundingClientRect();
   return {point: [n.left + n.width / 2, n.top + n.height / 2], bar: name(bar), modal: null};
 }""".replace("DEEP", DEEP_JS)
+IS_SELECT_JS = """(el) => el.tagName === 'SELECT' || (el.tagName === 'LABEL' && !!el.control
+  && el.control.tagName === 'SELECT') || !!el.querySelector('select')"""
+SELECT_AT_POINT_JS = """([x, y]) => {
+  DEEP
+  const el = deepAt(x, y);
+  return !!el && (el.tagName === 'SELECT' || !!el.closest('select')
+    || (el.tagName === 'LABEL' && !!el.control && el.control.tagName === 'SELECT'));
+}""".replace("DEEP", DEEP_JS)

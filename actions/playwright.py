@@ -265,6 +265,15 @@ class PlaywrightExecutor:
         ox, oy = frames.offset(self._page, handle)
         return Point(x=(found[0] + ox) * self._scale, y=(found[1] + oy) * self._scale)
 
+    def is_native_select(self, point: Point, handle: str | None) -> bool:
+        """Whether the element (or the one at the point) is a ``<select>`` or labels one."""
+        try:
+            if handle:
+                return bool(self._page.locator(handle).evaluate(scripts.IS_SELECT_JS, timeout=2000))
+            return bool(self._page.evaluate(scripts.SELECT_AT_POINT_JS, list(self.to_css(point))))
+        except Exception:  # noqa: BLE001 - a stale handle: the native path reports it
+            return True
+
     def unstick(self, handle: str) -> tuple[Point | None, str]:
         """Scroll a target out from under a fixed bar: its new point, and what covered it.
 

@@ -1,4 +1,4 @@
-"""The verbs of browser mechanics: uploads and tabs (registered after the core verbs
+"""The verbs of browser mechanics: uploads, tabs and dialogs (registered after the core verbs
 of :mod:`agent.step.verbs`, in the same registry)."""
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
+from actions.base import TellsSelects
 from actions.retry import polling
 from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
 from agent.errors import UsageError, VerificationFailed
@@ -41,6 +42,7 @@ from agent.step.args import (
     WaitForArgs,
 )
 from agent.step.context import StepRun
+from agent.step.dropdowns import choose_from_list
 from agent.step.expectations import expect_file, expect_gone, expect_reading, expect_shown_in
 from agent.step.field_pixels import check_changed, check_secret, check_typed, readable
 from agent.step.goals import run_goal
@@ -220,8 +222,15 @@ def scroll(step: StepRun, args: ScrollArgs) -> None:
     targets=lambda a: [a.in_],
 )  # fmt: skip
 def select(step: StepRun, args: SelectArgs) -> None:
-    """Choose an option of a select box; it must show it afterwards."""
+    """Choose an option of a select box (or of a dropdown built from divs: opened, its option
+    clicked); it must show it afterwards."""
     element = locate(step, args.in_, Intent.SELECT)
+    executor = step.executor
+    if isinstance(executor, TellsSelects) and not executor.is_native_select(
+        Point.at(element.point), element.handle
+    ):
+        choose_from_list(step, element, args.option, args.in_)
+        return
     action = Select(point=Point.at(element.point), option=args.option, handle=element.handle)
     act(step, action)
     with step.timed("verify"):
