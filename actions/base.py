@@ -160,3 +160,7 @@ class Uploads(Protocol):
     def upload(self, point: Point, handle: str | None, files: list[Path]) -> list[str]:
         """Give files to the file input at the point; the names it then holds."""
         ...
+
+    def takes_files(self, handle: str) -> bool:
+        """Whether the element is a file input."""
+        ...

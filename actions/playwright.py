@@ -232,6 +232,10 @@ class PlaywrightExecutor:
         with _browser_gone():
             return uploads.upload(self._page, self.to_css(point), handle, files)
 
+    def takes_files(self, handle: str) -> bool:
+        """Whether the element is a file input."""
+        return uploads.takes_files(self._page, handle)
+
     def reveal(self, handle: str) -> None:
         """Scroll the element with this handle into view."""
         self._page.locator(handle).scroll_into_view_if_needed()

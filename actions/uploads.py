@@ -38,3 +38,11 @@ def upload(page: Any, css: tuple[float, float], handle: str | None, files: list[
     chosen = chooser.value
     chosen.set_files(paths)
     return list(chosen.element.evaluate(FILES_OF_JS) or [])
+
+
+def takes_files(page: Any, handle: str) -> bool:
+    """Whether the element with this handle is a file input."""
+    try:
+        return bool(page.locator(handle).evaluate(IS_FILE_INPUT_JS, timeout=1000))
+    except Exception:  # noqa: BLE001 - a stale handle: it takes nothing
+        return False

@@ -73,3 +73,13 @@ def test_the_api_uploads_and_says_when_an_element_takes_no_files(
         with pytest.raises(StepFailed, match="takes no files"):
             ai.upload(files / "notes.txt", into="Send files")
     assert _names(executor, "#attach") == ["notes.txt"]
+
+
+def test_of_two_fields_named_alike_the_file_field_takes_the_upload(
+    executor: Any, site: Any, files: Path
+) -> None:
+    executor.page.goto(page_url(site, "uploads.html"))
+    (record,) = run_steps(executor, f"[{{upload: {{file: '{files / 'notes.txt'}', into: File}}}}]")
+    assert record.status == "passed", record.error
+    assert _names(executor, "#doc") == ["notes.txt"]
+    assert "of the equal candidates, one is a file field" in record.notes

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from actions.base import AnswersDialogs, FollowsTabs, Uploads
 from actions.schema import Point
-from agent.errors import UsageError, VerificationFailed
+from agent.errors import AmbiguousTarget, UsageError, VerificationFailed
 from agent.step.args import CloseTabArgs, DialogArgs, TabArgs, UploadArgs
 from agent.step.context import StepRun
 from agent.step.locate import locate
 from agent.step.verbs import VERBS
+from perception.elements import Element
 from perception.matching import Intent
 
 
@@ -31,7 +32,10 @@ def upload(step: StepRun, args: UploadArgs) -> None:
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise UsageError(f"no such file to upload: {', '.join(missing)}")
-    element = locate(step, args.into, Intent.CLICK)
+    try:
+        element = locate(step, args.into, Intent.CLICK)
+    except AmbiguousTarget:
+        element = _the_one_taking_files(step, executor, args.into)
     with step.timed("act"):
         held = executor.upload(Point.at(element.point), element.handle, files)
     step.record.action = {"upload": [f.name for f in files], "point": list(element.point)}
@@ -39,6 +43,18 @@ def upload(step: StepRun, args: UploadArgs) -> None:
     if sorted(held) != sorted(wanted):
         raise VerificationFailed(f"the file field holds {held or 'nothing'}, not {wanted}")
     step.record.notes.append(f"the field holds {', '.join(held)}")
+
+
+def _the_one_taking_files(step: StepRun, executor: Uploads, description: str) -> Element:
+    """Of candidates tied for an upload's field, the one file input (the verb wants one:
+    "File" also names "Description of the file"); the tie stands when there is not one."""
+    shot = step.capture()
+    found = step.engine.locate(shot, description, intent=Intent.CLICK, page=step.page)
+    takes = [c for c in found.candidates if c.handle and executor.takes_files(c.handle)]
+    if len(takes) != 1:
+        raise AmbiguousTarget(found.ambiguity(description))
+    step.record.notes.append("of the equal candidates, one is a file field")
+    return takes[0]
 
 
 def _tabs(step: StepRun) -> FollowsTabs:

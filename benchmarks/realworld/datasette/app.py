@@ -4,6 +4,7 @@ with what the database holds (the agent only reads, so a wrong reading is its fa
 
 from __future__ import annotations
 
+import csv
 import random
 import sqlite3
 import subprocess
@@ -73,7 +74,20 @@ def _read(key: str, sql: str, *args: Any) -> Callable[[App, Any], str | None]:
     return check
 
 
+def _downloaded(app: App, trace: Any) -> str | None:
+    """The CSV file the task downloaded holds every book, as the database has them."""
+    saved = next((s.output for s in trace.steps if s.verb == "expect" and s.output), None)
+    if saved is None:
+        return "no file was downloaded"
+    with Path(saved).open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    wanted = [(str(i), t) for i, t in app.rows("SELECT id, title FROM books ORDER BY id")]
+    got = [(r.get("id", ""), r.get("title", "")) for r in rows]
+    return None if got == wanted else f"the file has {len(got)} rows; the database {len(wanted)}"
+
+
 CHECKS: dict[str, Callable[[App, Any], str | None]] = {
+    "export_csv": _downloaded,
     "count_by_author": _read(
         "the number of rows", "SELECT count(*) FROM books WHERE author = ?", "Ted Chiang"
     ),

@@ -96,6 +96,15 @@ Check = Callable[[App, Any], "str | None"]
 """An outcome check: None when Trac's database shows the task done."""
 
 CHECKS: dict[str, Check] = {
+    "attach_log": lambda app, trace: expect(
+        app.rows(
+            "SELECT a.filename, a.description, a.size FROM attachment a JOIN ticket t "
+            "ON a.type = 'ticket' AND a.id = CAST(t.id AS TEXT) WHERE t.summary = ?",
+            CRASH,
+        ),
+        [("crash.log", "Log of the crash", (Path(__file__).parent / "crash.log").stat().st_size)],
+        "its attachments",
+    ),
     "new_ticket": lambda app, trace: expect(
         _ticket(app, "Search ignores accents", "type, description"),
         ("enhancement", "Searching for cafe should find café."),
