@@ -41,6 +41,8 @@ class DialogKeeper:
     policy: Answer | None = None
     seen: list[SeenDialog] = field(default_factory=list)
     opened: int = 0
+    recent: list[SeenDialog] = field(default_factory=list)
+    """The dialogs of the latest step that was not an expectation (``expect`` reads them)."""
     """How many dialogs the page has opened (an action's check counts one as its effect)."""
     _next: tuple[Answer, str | None] | None = None
 
@@ -89,4 +91,6 @@ class DialogKeeper:
                 dialog.dismiss()
         except Exception as exc:  # noqa: BLE001 - the page closed with its dialog open
             log.debug("the dialog could not be answered: %s", exc)
-        self.seen.append(SeenDialog(kind, str(dialog.message), answer, expected, text))
+        seen = SeenDialog(kind, str(dialog.message), answer, expected, text)
+        self.seen.append(seen)
+        self.recent.append(seen)

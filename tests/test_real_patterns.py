@@ -133,6 +133,17 @@ def test_a_dialog_step_answers_the_next_dialog(apps: Any) -> None:
     assert any("alert dialog 'Saved.': accepted" in n for n in records[4].notes)
 
 
+def test_expect_reads_the_message_of_the_dialog_the_step_before_opened(apps: Any) -> None:
+    records = run_steps(
+        apps, "[{click: Notify}, {expect: Saved.}, {expect: {text: Saved., timeout: 1}}]"
+    )
+    assert [r.status for r in records] == ["passed"] * 3, records[-1].error
+    assert "the page's alert dialog said 'Saved.'" in records[1].notes
+    (late,) = run_steps(apps, "[{click: Rename}]", retries=0)  # dismissed: fails, no Saved.
+    (gone,) = run_steps(apps, "[{expect: {text: Saved., timeout: 0.5}}]")
+    assert late.status == "failed" and gone.status == "failed", gone.notes
+
+
 def test_the_tasks_dialog_policy_answers_every_confirm(apps: Any) -> None:
     for policy in ("dismiss", "accept"):
         apps.dialogs.policy = policy

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from actions.base import Executor
+from actions.base import AnswersDialogs, Executor
 from actions.retry import step_retrying
 from agent.cache import LocateCache
 from agent.errors import RETRYABLE, AgentError, Refused
@@ -56,6 +56,8 @@ def execute_step(
         )
     )  # fmt: skip
     record.status = "running"
+    if isinstance(executor, AnswersDialogs) and not verb.startswith("expect"):
+        executor.dialogs.recent.clear()  # an expect after this step reads its dialogs
     started = time.monotonic()
     cause: AgentError | None = None
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.base import KeepsDownloads
+from actions.base import AnswersDialogs, KeepsDownloads
 from actions.retry import polling
 from agent.errors import AmbiguousTarget, ElementNotFound, UsageError, VerificationFailed
 from agent.step.args import ExpectArgs
@@ -100,3 +100,16 @@ def expect_file(step: StepRun, name: str) -> str:
         raise VerificationFailed(f"no file {name!r} was downloaded (downloaded: {had})")
     step.record.notes.append(found.summary())
     return str(found.path)
+
+
+def said_by_a_dialog(step: StepRun, text: str) -> bool:
+    """Whether a dialog the previous step opened (answered, and gone) said ``text``."""
+    executor = step.executor
+    if not isinstance(executor, AnswersDialogs):
+        return False
+    wanted = " ".join(text.split()).casefold()
+    for seen in executor.dialogs.recent:
+        if wanted in " ".join(seen.message.split()).casefold():
+            step.record.notes.append(f"the page's {seen.kind} dialog said {seen.message[:200]!r}")
+            return True
+    return False

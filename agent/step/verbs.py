@@ -43,7 +43,13 @@ from agent.step.args import (
 )
 from agent.step.context import StepRun
 from agent.step.dropdowns import choose_from_list
-from agent.step.expectations import expect_file, expect_gone, expect_reading, expect_shown_in
+from agent.step.expectations import (
+    expect_file,
+    expect_gone,
+    expect_reading,
+    expect_shown_in,
+    said_by_a_dialog,
+)
 from agent.step.field_pixels import check_changed, check_secret, check_typed, readable
 from agent.step.goals import run_goal
 from agent.step.locate import locate
@@ -300,6 +306,8 @@ def expect(step: StepRun, args: ExpectArgs) -> Any:
     assert text is not None
     if args.in_ is not None:
         return expect_shown_in(step, text, args.in_)
+    if said_by_a_dialog(step, text):
+        return None
     poll_for(step, lambda: find_text(step, text), text, expect=True)
     return None
 
