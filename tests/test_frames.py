@@ -43,3 +43,14 @@ def test_a_web_components_own_field_and_button_are_not_covered_by_it(
         ai.type("Ada", into="Display name")
         ai.click("Save profile")
         ai.expect("Saved as Ada")
+
+
+def test_the_api_fills_a_form_in_a_frame_of_another_origin(
+    executor: Any, site: Any, tmp_path: Path
+) -> None:
+    executor.page.goto(page_url(site, "frames.html") + "?cross")
+    executor.page.frame_locator("#pay").locator("#card").wait_for()
+    with Agent(executor, OfflineEngine(), trace_dir=tmp_path, retries=0) as ai:
+        ai.type("4242", into="Card number")
+        ai.click("Confirm order")
+        ai.expect("Order confirmed")

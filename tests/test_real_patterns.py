@@ -208,3 +208,14 @@ def test_two_executors_on_one_page_share_how_its_dialogs_are_answered(apps: Any)
     again.dialogs.policy = "accept"
     (record,) = run_steps(again, "[{click: the delete icon of Kindred}]", retries=0)
     assert record.status == "passed" and log_lines(apps) == ["deleted Kindred"], record.error
+
+
+def test_the_api_answers_a_confirm_and_a_prompt(apps: Any, tmp_path: Any) -> None:
+    from agent.api import Agent
+
+    with Agent(apps, OfflineEngine(), trace_dir=tmp_path, retries=0) as ai:
+        ai.dialog("accept")
+        ai.click("the delete icon of Kindred")
+        ai.dialog("accept", text="Grace")
+        ai.click("Rename")
+    assert log_lines(apps) == ["deleted Kindred", "name Grace"]

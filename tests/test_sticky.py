@@ -4,10 +4,13 @@ as such, and nothing is clicked."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agent.api import Agent
+from perception.offline import OfflineEngine
 from tests.conftest import page_url
 from tests.helpers import log_lines, run_steps
 
@@ -52,3 +55,10 @@ def test_a_button_behind_a_modal_is_reported_and_not_clicked(sticky: Any) -> Non
         record.error or ""
     ), record.error
     assert log_lines(sticky) == []
+
+
+def test_the_api_clicks_under_a_fixed_header(sticky: Any, tmp_path: Path) -> None:
+    _place(sticky, "#archive", 30)
+    with Agent(sticky, OfflineEngine(), trace_dir=tmp_path, retries=0) as ai:
+        ai.click("Archive order")
+    assert log_lines(sticky) == ["archived"]
