@@ -55,10 +55,11 @@ def test_a_task_file_names_files_beside_it_and_a_missing_one_is_refused(
         "  - upload: {file: FILE, into: Upload a photo}\n  - expect: cat.png\n"
     )
     task.write_text(body.replace("FILE", "cat.png"), encoding="utf-8")
-    trace, _ = run_task(
+    trace, path = run_task(
         load_task(task), engine=OfflineEngine(), out=files / "runs", browser=browser
     )
     assert trace.status == "passed", [s.error for s in trace.steps]
+    assert (path.parent / "report.html").exists()  # the upload's point drawn on its screenshot
     task.write_text(body.replace("FILE", "missing.png"), encoding="utf-8")
     with pytest.raises(TaskFileError, match=r"send.yaml:4:\d+: upload: no such file 'missing.png'"):
         load_task(task)

@@ -38,7 +38,8 @@ def upload(step: StepRun, args: UploadArgs) -> None:
         element = _the_one_taking_files(step, executor, args.into)
     with step.timed("act"):
         held = executor.upload(Point.at(element.point), element.handle, files)
-    step.record.action = {"upload": [f.name for f in files], "point": list(element.point)}
+    point = Point.at(element.point)
+    step.record.action = {"upload": [f.name for f in files], "point": point.model_dump()}
     wanted = [f.name for f in files]
     if sorted(held) != sorted(wanted):
         raise VerificationFailed(f"the file field holds {held or 'nothing'}, not {wanted}")
