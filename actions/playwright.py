@@ -137,16 +137,13 @@ class PlaywrightExecutor:
         page.bring_to_front()
 
     def follow_new_tab(self) -> str | None:
-        """Go to the tab the last step opened, if it opened one; a note saying so."""
-        new = self._tabs.take_new() if self._tabs else None
-        if new is None or new is self._page:
+        """Go to the tab the last step opened, if it opened one (or back to the one that
+        opened this tab, if the step closed it: a popup done with); a note saying so."""
+        page, why = tabs.next_page(self._page, self._tabs)
+        if page is None:
             return None
-        try:
-            new.wait_for_load_state("load", timeout=10_000)
-        except Exception:  # noqa: BLE001 - still loading: captures wait for it
-            pass
-        self._use(new)
-        return f"a new tab opened; now on it: {new.url}"
+        self._use(page)
+        return why
 
     def switch_tab(self, which: str) -> str:
         """Go to the tab named by position (from 1) or part of its title or address."""
@@ -176,7 +173,12 @@ class PlaywrightExecutor:
     def capture(self) -> Screenshot:
         """A PNG of the viewport at device resolution, once the page has loaded."""
         with _browser_gone():
-            return self._capture()
+            try:
+                return self._capture()
+            except Exception:
+                if not self._page.is_closed() or self.follow_new_tab() is None:
+                    raise
+                return self._capture()  # a popup closed itself: its opener is the page now
 
     def _capture(self) -> Screenshot:
         for attempt in transient_retrying():

@@ -23,10 +23,20 @@ class Tabs:
 
     def __init__(self, context: Any) -> None:
         self.opened: list[Any] = []
+        self._openers: dict[int, Any] = {}
         context.on("page", self._on_page)  # a method: Playwright tags its handlers
 
     def _on_page(self, page: Any) -> None:
         self.opened.append(page)
+        try:
+            self._openers[id(page)] = page.opener()
+        except Exception:  # noqa: BLE001 - closed as it opened
+            pass
+
+    def opener_of(self, page: Any) -> Any | None:
+        """The open tab that opened ``page`` (remembered: a closed page cannot say)."""
+        opener = self._openers.get(id(page))
+        return opener if opener is not None and not opener.is_closed() else None
 
     @classmethod
     def for_context(cls, context: Any) -> Tabs:
@@ -45,6 +55,25 @@ class Tabs:
         alive = [p for p in self.opened if not p.is_closed()]
         self.opened.clear()
         return alive[-1] if alive else None
+
+
+def next_page(page: Any, tabs: Tabs | None) -> tuple[Any | None, str]:
+    """The page a task goes on in after a step, and why: the newest tab it opened; or, when
+    ``page`` closed (a popup done with), the tab that opened it, else the last one open;
+    None: stay."""
+    new = tabs.take_new() if tabs else None
+    if new is not None and new is not page:
+        try:
+            new.wait_for_load_state("load", timeout=10_000)
+        except Exception:  # noqa: BLE001 - still loading: captures wait for it
+            pass
+        return new, f"a new tab opened; now on it: {new.url}"
+    if not page.is_closed():
+        return None, ""
+    opener = tabs.opener_of(page) if tabs else None
+    pages = [p for p in page.context.pages if not p.is_closed()]
+    back = opener or (pages[-1] if pages else None)
+    return back, f"the tab closed; back on {back.url}" if back else ""
 
 
 def open_pages(page: Any) -> list[Any]:

@@ -234,5 +234,12 @@ def score(query: Query, *, text: str, role: str, intent: Intent) -> float:
         similarity = max(similarity, text_similarity(_without_article(query.raw), text) * 0.95)
     elif not query.quoted and query.roles:
         # "Tab" could be a role word or a label: also try the description taken literally.
-        similarity = max(similarity, text_similarity(query.raw, text) * 0.95)
+        literal = text_similarity(query.raw, text)
+        if literal == 1.0:
+            # The whole description is the element's own text ("Open it in a new tab", a
+            # link): its role words are words, and its role is not held against it.
+            plain = Query(text=query.raw, roles=frozenset(), raw=query.raw)
+            return max(similarity * role_factor(role, query, intent),
+                       0.97 * role_factor(role, plain, intent))  # fmt: skip
+        similarity = max(similarity, literal * 0.95)
     return similarity * role_factor(role, query, intent)

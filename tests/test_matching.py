@@ -167,3 +167,11 @@ def test_a_word_that_is_its_own_element_inside_a_paragraph_is_found_as_itself(
         assert span["x"] <= x <= span["x"] + span["width"], (description, found.element, span)
         assert span["y"] <= y <= span["y"] + span["height"]
         assert found.notes == ["dom"]
+
+
+def test_a_description_that_is_an_elements_whole_text_keeps_its_role_words_as_words() -> None:
+    # "... in a new tab" ends in a role word, yet it is the link's own text.
+    query = parse_description("Open the second page in a new tab")
+    link = score(query, text="Open the second page in a new tab", role="link", intent=Intent.CLICK)
+    tab = score(query, text="second page", role="tab", intent=Intent.CLICK)
+    assert link >= 0.95 and link > tab

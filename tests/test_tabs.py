@@ -42,6 +42,15 @@ def test_a_popup_on_another_origin_is_followed(tabs_page: Any) -> None:
     assert tabs_page.page.url.startswith("http://localhost:")
 
 
+def test_a_popup_that_closes_itself_returns_to_the_tab_that_opened_it(tabs_page: Any) -> None:
+    records = run_steps(
+        tabs_page, "[{click: Open the picker}, {click: Pick blue}, {expect: 'Colour: blue'}]"
+    )
+    assert [r.status for r in records] == ["passed"] * 3, records[-1].error
+    assert any(n.startswith("the tab closed; back on") for n in records[1].notes)
+    assert tabs_page.page.url.endswith("/tabs.html")
+
+
 def test_a_tab_no_one_opened_is_a_clear_error(tabs_page: Any) -> None:
     (record,) = run_steps(tabs_page, "[{switch_tab: Invoices}]")
     assert record.status == "failed"

@@ -78,6 +78,7 @@ def execute_step(
 
 def _run(step: StepRun, entry: Verb[Any], args: Any) -> Any:
     """The step's tries (one for verbs that wait on their own); returns its output."""
+    tabs_followed(step)  # a tab opened, or a popup closed, after the step before ended
     if args.confirm:
         _ask_confirmation(step)
     attempts = 1 if entry.polls else 1 + step.ctx.retries

@@ -119,6 +119,9 @@ CHECKS: dict[str, Check] = {
     "delete_group": lambda app, trace: expect(
         _one(app, "SELECT count(*) FROM auth_group WHERE name = 'Support'"), 0, "groups Support"
     ),
+    "group_in_popup": lambda app, trace: expect(
+        _in_group(app, "alice", "Editors"), True, "alice in Editors"
+    ),
     "user_to_group": lambda app, trace: expect(
         _in_group(app, "alice", "Support"), True, "alice in Support"
     ),
