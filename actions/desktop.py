@@ -227,11 +227,15 @@ class DesktopExecutor:
 
     def grab(self) -> tuple[Any, str]:
         """The window (or every monitor) as an RGB image, and the window's title."""
+        image, source, _ = self._grab()
+        return image, source
+
+    def _grab(self) -> tuple[Any, str, dict[str, int]]:
         from PIL import Image
 
-        region, source = self._region()
+        region, source = self._region()  # one window lookup per frame
         shot = self._mss.grab(region)
-        return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX"), source
+        return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX"), source, region
 
     @property
     def scale(self) -> float:
@@ -240,8 +244,7 @@ class DesktopExecutor:
 
     def capture(self) -> Screenshot:
         """Capture the window (or every monitor) as a Screenshot with its origin and scale."""
-        region, _ = self._region()
-        image, source = self.grab()
+        image, source, region = self._grab()
         scale = image.width / region["width"] if region["width"] else 1.0
         self._origin, self._scale = (region["left"], region["top"]), scale
         self.last_frame = image

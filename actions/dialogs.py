@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from actions.owned import one_per
+
 log = logging.getLogger(__name__)
 
 Answer = Literal["accept", "dismiss"]
@@ -41,24 +43,21 @@ class DialogKeeper:
     policy: Answer | None = None
     seen: list[SeenDialog] = field(default_factory=list)
     opened: int = 0
+    """How many dialogs the page has opened (an action's check counts one as its effect)."""
     recent: list[SeenDialog] = field(default_factory=list)
     """The dialogs of the latest step that was not an expectation (``expect`` reads them)."""
-    """How many dialogs the page has opened (an action's check counts one as its effect)."""
     _next: tuple[Answer, str | None] | None = None
 
     @classmethod
     def for_page(cls, page: Any) -> DialogKeeper:
-        """The page's keeper, made and listening the first time: two executors on one page
-        (a fixture's page wrapped twice) share it, so no stale one answers for the other."""
-        keeper = getattr(page, "_gui_agent_dialogs", None)
-        if not isinstance(keeper, cls):
+        """The page's keeper, made and listening the first time (:func:`one_per`)."""
+
+        def make() -> DialogKeeper:
             keeper = cls()
             page.on("dialog", keeper._on_dialog)
-            try:
-                page._gui_agent_dialogs = keeper
-            except AttributeError:  # a page object that takes no attributes: one per executor
-                pass
-        return keeper
+            return keeper
+
+        return one_per(page, "_gui_agent_dialogs", make)
 
     def answer_next(self, answer: Answer, text: str | None = None) -> None:
         """Answer the next dialog so (``text``: what to type into a prompt)."""

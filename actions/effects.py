@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from actions import effects_js as js
+from actions import frames
 from actions.dialogs import DialogKeeper
+from actions.owned import one_per
 
 PRE_S = 0.15
 """How long the pointer rests on the target before the action: hover effects land and
@@ -80,8 +82,10 @@ class PageEffects:
         self._dialogs_before = 0
         self._network_busy = False
         try:
-            page.context.add_init_script(script=js.INSTALL_JS)
-            page.context.on("page", lambda p: self._event("a new tab opened"))
+            context = page.context
+            # Once per context: every document of every tab has the observer from its start.
+            one_per(context, "_gui_agent_observer", lambda: context.add_init_script(js.INSTALL_JS))
+            context.on("page", lambda p: self._event("a new tab opened"))
         except Exception:  # noqa: BLE001 - a page without a context of its own: on demand only
             pass
         page.on("download", lambda d: self._event(f"a download started ({d.suggested_filename})"))
@@ -90,14 +94,7 @@ class PageEffects:
     @classmethod
     def for_page(cls, page: Any, to_css: Callable[[Any], tuple[float, float]]) -> PageEffects:
         """The page's watcher, made (and listening) the first time, shared after."""
-        watcher = getattr(page, "_gui_agent_effects", None)
-        if not isinstance(watcher, cls):
-            watcher = cls(page, to_css)
-            try:
-                page._gui_agent_effects = watcher
-            except AttributeError:  # a page object that takes no attributes
-                pass
-        return watcher
+        return one_per(page, "_gui_agent_effects", lambda: cls(page, to_css))
 
     def _event(self, what: str) -> None:
         self._events.append((time.monotonic(), what))
@@ -120,17 +117,19 @@ class PageEffects:
         self._network_busy = any(
             t >= started and "request" in what for t, what in self._events
         )  # a page that polls: its requests say nothing about the action
-        for frame in self._page.frames:  # every document: a click may change another frame
-            try:
-                main = frame == self._page.main_frame
-                frame.evaluate(js.MARK_AT_JS, args if main else {**args, "x": None, "y": None})
-            except Exception:  # noqa: BLE001 - a frame that went away meanwhile
-                pass
+        # Every document is marked (a click may change another frame); the target's own by
+        # its handle, the others by the point (the page) or with no target (other frames).
+        main = self._page.main_frame
+        by_handle = False
         if handle:
-            try:
-                self._page.locator(handle).evaluate(js.MARK_JS, args, timeout=1000)
-            except Exception:  # noqa: BLE001 - a stale handle: the point's mark stands
-                pass
+            target = self._page.locator(handle)
+            on = lambda script, a: target.evaluate(script, a, timeout=1000)  # noqa: E731
+            by_handle = _mark(on, js.MARK_JS, js.INSTALL_ON_JS, args)
+        for frame in self._page.frames:
+            if frame == main and by_handle and not frames.in_frame(handle):
+                continue
+            where = args if frame == main else {**args, "x": None, "y": None}
+            _mark(frame.evaluate, js.MARK_AT_JS, js.INSTALL_JS, where)
         self._since = time.monotonic()
         self._dialogs_before = self._dialogs.opened
 
@@ -171,6 +170,9 @@ class PageEffects:
     def quiet(self) -> tuple[float, str, list[str]]:
         """Milliseconds since the page last changed, what changed, and what never stops."""
         found = self._page.evaluate(js.QUIET_JS)
+        if found is None:  # a page loaded before the watcher: no history to wait on
+            self._page.evaluate(js.INSTALL_JS)
+            return float("inf"), "", []
         return float(found["ms"]), str(found["what"]), list(found["noisy"])
 
     def settle(self, max_s: float) -> str | None:
@@ -188,3 +190,16 @@ class PageEffects:
             if time.monotonic() >= deadline:
                 return f"the page was still changing ({what}) after {max_s:.1f} s: read as it was"
             self._page.wait_for_timeout(50)
+
+
+def _mark(evaluate: Callable[..., Any], script: str, install: str, args: dict[str, Any]) -> bool:
+    """Mark an action's start with ``evaluate`` (a frame's, or a locator's in its frame),
+    installing the observer there first if the document has none; whether it was marked."""
+    try:
+        marked = evaluate(script, args)
+        if marked is None:  # no observer yet (a page loaded before the watcher)
+            evaluate(install, None)
+            marked = evaluate(script, args)
+    except Exception:  # noqa: BLE001 - a stale handle, or a frame that went away meanwhile
+        return False
+    return marked is not None

@@ -236,14 +236,15 @@ fx.quiet = () => {
 };
 })()"""
 
-MARK_JS = "(el, args) => { INSTALL; return window.__gaFx.mark(el, args); }".replace(
-    "INSTALL", INSTALL_JS
-)
+# The calls below assume the observer is there (each returns null when it is not: the caller
+# installs it, ``INSTALL_JS`` as an expression, and calls again), so that the script is sent
+# once per document, not with every capture.
+MARK_JS = "(el, args) => window.__gaFx ? window.__gaFx.mark(el, args) : null"
 """Evaluated on the target's locator (``el``)."""
-MARK_AT_JS = "(args) => { INSTALL; return window.__gaFx.mark(null, args); }".replace(
-    "INSTALL", INSTALL_JS
-)
+MARK_AT_JS = "(args) => window.__gaFx ? window.__gaFx.mark(null, args) : null"
 """Evaluated on a page or frame: the target is the element at the point."""
 SEEN_JS = "() => window.__gaFx ? window.__gaFx.seen() : {fresh: true, seen: [], ignored: []}"
 DONE_JS = "() => window.__gaFx && window.__gaFx.done()"
-QUIET_JS = "() => { INSTALL; return window.__gaFx.quiet(); }".replace("INSTALL", INSTALL_JS)
+QUIET_JS = "() => window.__gaFx ? window.__gaFx.quiet() : null"
+INSTALL_ON_JS = "(el) => " + INSTALL_JS
+"""The installer, evaluated on a locator (in the element's own frame)."""

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 from urllib.parse import urlparse
 
+from actions.owned import one_per
 from agent.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -41,14 +42,7 @@ class Tabs:
     @classmethod
     def for_context(cls, context: Any) -> Tabs:
         """The context's tab list, made (and listening) the first time, shared after."""
-        tabs = getattr(context, "_gui_agent_tabs", None)
-        if not isinstance(tabs, cls):
-            tabs = cls(context)
-            try:
-                context._gui_agent_tabs = tabs
-            except AttributeError:  # a context object that takes no attributes
-                pass
-        return tabs
+        return one_per(context, "_gui_agent_tabs", lambda: cls(context))
 
     def take_new(self) -> Any | None:
         """The newest page opened since the last call that is still open, or None."""
@@ -82,11 +76,7 @@ def open_pages(page: Any) -> list[Any]:
 
 
 def _label(index: int, page: Any) -> str:
-    try:
-        title = page.title()
-    except Exception:  # noqa: BLE001 - a page navigating has no title yet
-        title = ""
-    return f"{index}: {title or '(untitled)'} <{page.url}>"
+    return f"{index}: {_title(page) or '(untitled)'} <{page.url}>"
 
 
 def find_tab(page: Any, which: str) -> Any:

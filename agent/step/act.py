@@ -174,7 +174,7 @@ def watch(
     return Watch(step, point, handle, hover).restart()
 
 
-def seen_effects(step: StepRun, watched: Watch, window_s: float) -> Effects | None:
+def seen_effects(step: StepRun, window_s: float) -> Effects | None:
     """Poll for the action's effects until one shows (and a toggle target has flipped) or
     the window ends; record them. None where the executor cannot attribute effects."""
     executor = step.executor
@@ -202,7 +202,7 @@ def wait_for_effect(step: StepRun, watched: Watch, what: str) -> None:
     if not watched.attributed:
         wait_for_change(step, watched.state, what)
         return
-    found = seen_effects(step, watched, CHANGE_WINDOW_S)
+    found = seen_effects(step, CHANGE_WINDOW_S)
     assert found is not None
     flipped, toggle = found.flipped(), found.toggle or {}
     if flipped is False:

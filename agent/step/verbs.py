@@ -183,7 +183,7 @@ def press(step: StepRun, args: PressArgs) -> None:
 def _waited(step: StepRun, watched: Watch, what: str) -> None:
     """Wait for a key's effect to start (a dialog, results, a new page), noting when none does."""
     if watched.attributed:
-        found = seen_effects(step, watched, PRESS_WINDOW_S)
+        found = seen_effects(step, PRESS_WINDOW_S)
         if found is not None and not found.seen:
             step.record.notes.append(f"{what} changed nothing visible")
         return
