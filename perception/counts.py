@@ -28,7 +28,12 @@ def counted_noun(description: str) -> str | None:
     if match is None:
         return None
     words = (match.group("a") or match.group("b") or match.group("c")).split()
-    noun = words[0].lower().strip(".,:;?!")
+    return singular(words[0])
+
+
+def singular(word: str) -> str:
+    """``books`` -> ``book``, ``entries`` -> ``entry`` (lower case)."""
+    noun = word.lower().strip(".,:;?!")
     for ending in ("ies", "es", "s"):
         if noun.endswith(ending) and len(noun) > len(ending) + 2:
             return noun[: -len(ending)] + ("y" if ending == "ies" else "")
@@ -71,7 +76,6 @@ LIST_WORDS = frozenset(
 def listed_counts(nodes: list[AriaNode], noun: str, title: str) -> dict[str, AriaNode]:
     """Counts in parentheses: after the noun itself, or after a list word when the page's
     title names the noun."""
-    named = count_pattern(noun)
     titled = re.search(rf"\b{re.escape(noun[:-1] if noun.endswith('y') else noun)}", title, re.I)
     found: dict[str, AriaNode] = {}
     for node in nodes:
@@ -79,7 +83,6 @@ def listed_counts(nodes: list[AriaNode], noun: str, title: str) -> dict[str, Ari
         if match is None:
             continue
         word = match.group("word").strip().lower()
-        ours = named.fullmatch(f"1 {word}") is not None
-        if ours or (titled and word in LIST_WORDS):
+        if singular(word) == noun or (titled and word in LIST_WORDS):
             found.setdefault(match.group("n").replace(",", ""), node)
     return found

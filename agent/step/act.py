@@ -214,3 +214,10 @@ def wait_for_effect(step: StepRun, watched: Watch, what: str) -> None:
     if not found.seen:
         but = "; ".join(found.ignored[:3])
         raise VerificationFailed(f"{what} changed nothing" + (f" but {but}" if but else ""))
+
+
+def click_and_check(step: StepRun, action: Click, what: str) -> None:
+    """Click (where the target shows) and require an effect of the click's own."""
+    watched = watch(step, action.point, action.handle)
+    act_where_it_shows(step, action, watched)
+    wait_for_effect(step, watched, what)

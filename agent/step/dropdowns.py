@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from actions.schema import Click, Point
 from agent.errors import ElementNotFound, VerificationFailed
-from agent.step.act import act_where_it_shows, wait_for_effect, watch
+from agent.step.act import click_and_check
 from agent.step.context import StepRun
 from agent.step.locate import locate
 from perception.elements import Element
@@ -20,10 +20,7 @@ SHOWS_JS = """(el) => {
 
 
 def _click(step: StepRun, element: Element, what: str) -> None:
-    action = Click(point=Point.at(element.point), handle=element.handle)
-    watched = watch(step, action.point, element.handle)
-    act_where_it_shows(step, action, watched)
-    wait_for_effect(step, watched, what)
+    click_and_check(step, Click(point=Point.at(element.point), handle=element.handle), what)
 
 
 def choose_from_list(step: StepRun, control: Element, option: str, described: str) -> None:

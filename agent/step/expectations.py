@@ -3,6 +3,7 @@ compares, a downloaded file. Each is read again until the step's timeout."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from actions.base import AnswersDialogs, KeepsDownloads
@@ -34,33 +35,41 @@ def expect_gone(step: StepRun, text: str) -> None:
         raise VerificationFailed(f"{text!r} is still visible after {step.ctx.timeout_s:g} s")
 
 
-def _read(step: StepRun, what: str, kind: Kind) -> tuple[Any, str | None]:
-    """A reading, or None and why there was none."""
-    try:
-        return extract(step, what, kind), None
-    except ElementNotFound as exc:
-        return None, str(exc)
+def _poll_reading(
+    step: StepRun, what: str, kind: Kind, holds: Callable[[Any], bool]
+) -> tuple[bool, Any, str | None]:
+    """Read ``what`` until ``holds(reading)`` or the timeout: whether it held, the last
+    reading, and why there was none (nothing matched)."""
+    last: list[Any] = [None, None]
+
+    def good() -> bool:
+        try:
+            last[:] = [extract(step, what, kind), None]
+        except ElementNotFound as exc:
+            last[:] = [None, str(exc)]
+        return last[0] is not None and holds(last[0])
+
+    held = bool(polling(timeout_s=step.remaining(), interval_s=POLL_S, accept=bool)(good))
+    return held, last[0], last[1]
+
+
+def _flat(text: Any) -> str:
+    return " ".join(str(text).split()).casefold()
 
 
 def expect_shown_in(step: StepRun, text: str, where: str) -> str:
     """The element described by ``where`` must show ``text`` (its value, or its words)."""
-    wanted = " ".join(text.split()).casefold()
-    found: list[Any] = [None, None]
-
-    def holds() -> bool:
-        found[:] = _read(step, where, "text")
-        return found[0] is not None and wanted in " ".join(str(found[0]).split()).casefold()
-
-    if not polling(timeout_s=step.remaining(), interval_s=POLL_S, accept=bool)(holds):
-        shown = f"it shows {found[0]!r}" if found[0] is not None else found[1]
-        raise VerificationFailed(f"{where!r} does not show {text!r}: {shown}")
-    return str(found[0])
+    held, shown, why = _poll_reading(step, where, "text", lambda v: _flat(text) in _flat(v))
+    if not held:
+        said = f"it shows {shown!r}" if shown is not None else why
+        raise VerificationFailed(f"{where!r} does not show {text!r}: {said}")
+    return str(shown)
 
 
 def _compare(value: Any, args: ExpectArgs) -> bool:
     if args.equals is not None:
         if isinstance(args.equals, str):
-            return " ".join(str(value).split()).casefold() == args.equals.casefold()
+            return _flat(value) == _flat(args.equals)
         return bool(value == args.equals)
     above = args.greater_than is None or value > args.greater_than
     below = args.less_than is None or value < args.less_than
@@ -72,18 +81,12 @@ def expect_reading(step: StepRun, args: ExpectArgs) -> Any:
     assert args.extract is not None
     numeric = not isinstance(args.equals, str | None) or args.equals is None
     kind: Kind = "bool" if isinstance(args.equals, bool) else "float" if numeric else "text"
-    found: list[Any] = [None, None]
-
-    def holds() -> bool:
-        found[:] = _read(step, args.extract or "", kind)
-        return found[0] is not None and _compare(found[0], args)
-
-    if not polling(timeout_s=step.remaining(), interval_s=POLL_S, accept=bool)(holds):
-        said = f"it reads {found[0]!r}" if found[0] is not None else found[1]
+    held, value, why = _poll_reading(step, args.extract, kind, lambda v: _compare(v, args))
+    if not held:
+        said = f"it reads {value!r}" if value is not None else why
         wanted = {"equal": args.equals, "be above": args.greater_than, "be below": args.less_than}
         rule = " and ".join(f"{k} {v!r}" for k, v in wanted.items() if v is not None)
         raise VerificationFailed(f"{args.extract!r} should {rule}: {said}")
-    value = found[0]
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
@@ -92,9 +95,14 @@ def expect_file(step: StepRun, name: str) -> str:
     executor = step.executor
     if not isinstance(executor, KeepsDownloads):
         raise UsageError("expect: {file: ...} is for a browser's downloads")
-    found = polling(timeout_s=step.remaining(), interval_s=POLL_S, accept=bool)(
-        lambda: (executor.downloads.find(name), step.page and step.page.wait_for_timeout(1))[0]
-    )
+    page = step.page
+
+    def saved() -> Any:
+        if page is not None:
+            page.wait_for_timeout(1)  # the browser's events (the download) arrive in its calls
+        return executor.downloads.find(name)
+
+    found = polling(timeout_s=step.remaining(), interval_s=POLL_S, accept=bool)(saved)
     if found is None:
         had = ", ".join(f.name for f in executor.downloads.saved) or "none"
         raise VerificationFailed(f"no file {name!r} was downloaded (downloaded: {had})")
@@ -107,9 +115,8 @@ def said_by_a_dialog(step: StepRun, text: str) -> bool:
     executor = step.executor
     if not isinstance(executor, AnswersDialogs):
         return False
-    wanted = " ".join(text.split()).casefold()
     for seen in executor.dialogs.recent:
-        if wanted in " ".join(seen.message.split()).casefold():
+        if _flat(text) in _flat(seen.message):
             step.record.notes.append(f"the page's {seen.kind} dialog said {seen.message[:200]!r}")
             return True
     return False

@@ -19,6 +19,7 @@ from agent.step.act import (
     act,
     act_where_it_shows,
     before,
+    click_and_check,
     seen_effects,
     wait_for_change,
     wait_for_effect,
@@ -100,9 +101,7 @@ def click(step: StepRun, args: ClickArgs) -> None:
         act_where_it_shows(step, action)
         step.record.notes.append("not checked (verify: false)")
         return
-    watched = watch(step, action.point, element.handle)
-    act_where_it_shows(step, action, watched)
-    wait_for_effect(step, watched, f"{step.verb} on {args.target!r}")
+    click_and_check(step, action, f"{step.verb} on {args.target!r}")
 
 
 @VERBS.verb("hover", TargetArgs, shorthand="target", describe=_target, targets=_one_target)
