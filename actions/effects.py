@@ -90,6 +90,10 @@ class PageEffects:
             pass
         page.on("download", lambda d: self._event(f"a download started ({d.suggested_filename})"))
         page.on("request", self._on_request)
+        # Listening from the start turns Playwright's file-chooser interception on long before
+        # an upload's click: switched on with that click it can lose the race (CI saw it), and
+        # a click that opens a chooser has done something.
+        page.on("filechooser", lambda c: self._event("a file chooser opened"))
 
     @classmethod
     def for_page(cls, page: Any, to_css: Callable[[Any], tuple[float, float]]) -> PageEffects:

@@ -84,3 +84,11 @@ def test_of_two_fields_named_alike_the_file_field_takes_the_upload(
     assert record.status == "passed", record.error
     assert _names(executor, "#doc") == ["notes.txt"]
     assert "of the equal candidates, one is a file field" in record.notes
+
+
+def test_a_click_that_opens_a_file_chooser_has_done_something(executor: Any, site: Any) -> None:
+    executor.page.goto(page_url(site, "uploads.html"))
+    (record,) = run_steps(executor, "[{click: Upload a photo button}]", retries=0)
+    assert record.status == "passed", record.error
+    assert any("a file chooser opened" in note for note in record.notes), record.notes
+    assert _names(executor, "#photo") == []  # nothing given: the chooser was not answered
