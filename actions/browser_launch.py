@@ -6,10 +6,12 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from agent.errors import BrowserNotFound, MissingDependency, UsageError
+from agent.errors import BrowserNotFound, MissingDependency, TargetClosed, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +80,11 @@ def open_page(
     timeout_s: float,
     browser: Any,
     cdp: str | None,
+    proxy: dict[str, str] | None = None,
 ) -> tuple[Any, tuple[Any, ...]]:
     """A new page in a new context: of ``browser`` when given, of a Chromium at ``cdp``, or of
-    one launched here. Returns the page and what to close when done, innermost first.
+    one launched here, sending its traffic through ``proxy`` (Playwright's option) when
+    given. Returns the page and what to close when done, innermost first.
 
     Raises:
         BrowserNotFound: No Chromium is installed.
@@ -123,6 +127,7 @@ def open_page(
         context = browser.new_context(
             viewport={"width": viewport[0], "height": viewport[1]},
             device_scale_factor=device_scale_factor,
+            **({"proxy": proxy} if proxy else {}),
         )
         owned.append(context)
         context.set_default_timeout(timeout_s * 1000)
@@ -140,3 +145,19 @@ def close_quietly(thing: Any) -> None:
         thing.stop() if hasattr(thing, "stop") else thing.close()
     except Exception:  # noqa: BLE001 - closing must not hide the run's own error
         log.debug("error while closing %r", thing, exc_info=True)
+
+
+@contextmanager
+def browser_gone() -> Iterator[None]:
+    """Playwright's "target closed" (Chromium crashed, was killed or closed) as TargetClosed:
+    not retried, and reported as what it is."""
+    try:
+        yield
+    except Exception as exc:
+        text = str(exc)
+        if type(exc).__name__ == "TargetClosedError" or "has been closed" in text:
+            raise TargetClosed(
+                "the browser went away during the run (it crashed, was killed or was closed): "
+                + text.splitlines()[0]
+            ) from None
+        raise

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from typing_extensions import assert_never
 
-from actions import frames, tabs, uploads
+from actions import domains, frames, tabs, uploads
 from actions import page_scripts as scripts
 from actions.base import PageState
-from actions.browser_launch import close_quietly, open_page
+from actions.browser_launch import browser_gone, close_quietly, open_page
 from actions.dialogs import DialogKeeper
+from actions.domains import DomainLimit, DomainRule
 from actions.downloads import Downloads
 from actions.effects import PageEffects
 from actions.page_capture import PageCapture
@@ -40,7 +39,6 @@ from actions.typing_focus import focus_field
 from agent.errors import (
     ActionError,
     OccludedTarget,
-    TargetClosed,
     UserError,
     VerificationFailed,
 )
@@ -63,8 +61,8 @@ class PlaywrightExecutor:
         self._owned = owned
         self._capture_scale: float | None = None
         self._shooter = PageCapture(page)
-        self.blocked: list[str] = []
-        """URLs the domain limit blocked, for the trace."""
+        self.domain_limit: DomainLimit | None = None
+        """The ``allowed_domains`` in force, if any."""
         self.dialogs = DialogKeeper.for_page(page)
         """How the page's dialogs are answered, and those it opened."""
         self.effects = PageEffects.for_page(page, self.to_css)
@@ -101,13 +99,21 @@ class PlaywrightExecutor:
             BrowserNotFound: No Chromium is installed.
             MissingDependency: Playwright itself is missing.
         """
-        page, owned = open_page(
-            viewport=viewport, device_scale_factor=device_scale_factor, headless=headless,
-            executable=executable, timeout_s=timeout_s, browser=browser, cdp=cdp,
-        )  # fmt: skip
-        executor = cls(page, owned=owned)
-        if allowed_domains:
-            executor.limit_domains(allowed_domains)
+        # Proxied: the network side of the limit sees redirects' hops and WebSockets.
+        limit = DomainLimit(DomainRule(allowed_domains), proxied=True) if allowed_domains else None
+        try:
+            page, owned = open_page(
+                viewport=viewport, device_scale_factor=device_scale_factor, headless=headless,
+                executable=executable, timeout_s=timeout_s, browser=browser, cdp=cdp,
+                proxy=limit.proxy if limit else None,
+            )  # fmt: skip
+        except BaseException:
+            close_quietly(limit)
+            raise
+        executor = cls(page, owned=(*owned, limit) if limit else owned)
+        executor.domain_limit = limit
+        if limit is not None:
+            limit.enforce(page.context)
         return executor
 
     @property
@@ -120,9 +126,17 @@ class PlaywrightExecutor:
         """Image pixels per CSS pixel."""
         return float(self._page.evaluate("window.devicePixelRatio"))
 
-    def limit_domains(self, domains: list[str]) -> None:
-        """Block every request to a host outside ``domains`` (and their subdomains)."""
-        tabs.limit_domains(self._page.context, domains, self.blocked)
+    def limit_domains(self, allowed: list[str]) -> None:
+        """Block every request to a host outside ``allowed`` (and their subdomains), and
+        every ``file:`` address. On a page this executor did not launch, only what the page
+        asks for is seen: a redirect's later hops and WebSockets need :meth:`launch`."""
+        self.domain_limit = DomainLimit(DomainRule(allowed))
+        self.domain_limit.enforce(self._page.context)
+
+    @property
+    def blocked(self) -> list[str]:
+        """Addresses the domain limit blocked (without query), for the trace."""
+        return self.domain_limit.blocked if self.domain_limit else []
 
     # -- tabs: the current page follows a new one, or the task's choice ----------------------
     def _use(self, page: Any) -> None:
@@ -172,7 +186,7 @@ class PlaywrightExecutor:
 
     def capture(self) -> Screenshot:
         """A PNG of the viewport at device resolution, once the page has loaded."""
-        with _browser_gone():
+        with browser_gone():
             try:
                 return self._capture()
             except Exception:
@@ -231,7 +245,7 @@ class PlaywrightExecutor:
 
     def upload(self, point: Point, handle: str | None, files: list[Path]) -> list[str]:
         """Give files to the file input there (or the chooser it opens); the names it holds."""
-        with _browser_gone():
+        with browser_gone():
             return uploads.upload(self._page, self.to_css(point), handle, files)
 
     def takes_files(self, handle: str) -> bool:
@@ -300,7 +314,7 @@ class PlaywrightExecutor:
 
     def perform(self, action: Action) -> None:
         """Carry out one resolved action."""
-        with _browser_gone():
+        with browser_gone():
             self._perform(action)
 
     def _perform(self, action: Action) -> None:
@@ -349,7 +363,7 @@ class PlaywrightExecutor:
                 mouse.move(*self.to_css(action.end), steps=12)
                 mouse.up()
             case Goto():
-                page.goto(action.url, wait_until="load")
+                domains.goto(page, action.url, self.domain_limit)
             case Wait():
                 page.wait_for_timeout(action.seconds * 1000)
             case _:  # pragma: no cover - the union is closed
@@ -375,19 +389,3 @@ class PlaywrightExecutor:
         for thing in self._owned:
             close_quietly(thing)
         self._owned = ()
-
-
-@contextmanager
-def _browser_gone() -> Iterator[None]:
-    """Playwright's "target closed" (Chromium crashed, was killed or closed) as TargetClosed:
-    not retried, and reported as what it is."""
-    try:
-        yield
-    except Exception as exc:
-        text = str(exc)
-        if type(exc).__name__ == "TargetClosedError" or "has been closed" in text:
-            raise TargetClosed(
-                "the browser went away during the run (it crashed, was killed or was closed): "
-                + text.splitlines()[0]
-            ) from None
-        raise

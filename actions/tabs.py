@@ -1,4 +1,4 @@
-"""A browser context's tabs, and what holds for all of them (the domain limit).
+"""A browser context's tabs.
 
 A page the task opens (a ``target=_blank`` link, a popup, ``window.open``) becomes the current
 page when the step that opened it ends, as a person's eyes follow a new tab; ``switch_tab``
@@ -7,16 +7,10 @@ and ``close_tab`` move between them by title, address or position.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-from urllib.parse import urlparse
 
 from actions.owned import one_per
 from agent.errors import UsageError
-
-log = logging.getLogger(__name__)
-
-_ALWAYS_ALLOWED = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class Tabs:
@@ -122,27 +116,3 @@ def after_closing(page: Any) -> Any:
     opener = page.opener()
     page.close()
     return opener if opener is not None and not opener.is_closed() else others[-1]
-
-
-def limit_domains(context: Any, domains: list[str], blocked: list[str]) -> None:
-    """Block every request of the context (all its tabs) to a host outside ``domains`` and
-    their subdomains; each blocked address goes into ``blocked``."""
-    allowed = [d.lower().lstrip(".") for d in domains]
-
-    def route(route: Any) -> None:
-        url = route.request.url
-        parsed = urlparse(url)
-        host = (parsed.hostname or "").lower()
-        if parsed.scheme in ("data", "blob", "about", "file") or host in _ALWAYS_ALLOWED:
-            route.continue_()
-        elif any(host == d or host.endswith("." + d) for d in allowed):
-            route.continue_()
-        else:
-            # Without query and fragment: a page sending what was typed (a secret, letter by
-            # letter) puts it there, and the trace must not keep it.
-            shown = parsed._replace(query="", fragment="").geturl()
-            blocked.append(shown)
-            log.warning("blocked %s: not in allowed_domains %s", shown, allowed)
-            route.abort("blockedbyclient")
-
-    context.route("**/*", route)

@@ -13,6 +13,8 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     │   ├── BrowserNotFound        no Chromium to launch
     │   ├── DisplayUnavailable     no X display, no X authority, no tkinter, no Xvfb
     │   ├── TargetClosed           the browser or desktop program went away mid-run
+    │   ├── PageUnavailable        the start page did not load (refused, an error status,
+    │   │                          a redirect outside allowed_domains)
     │   ├── MissingDependency      an optional package (an extra) is not installed
     │   └── EndpointError          a model server cannot be reached or refuses (after retries)
     ├── ModelError                 the engine could not answer (recorded on the step, retried)
@@ -95,6 +97,11 @@ class DisplayUnavailable(EnvironmentError_):
 
 class TargetClosed(EnvironmentError_):
     """The browser or the launched desktop program ended during the run."""
+
+
+class PageUnavailable(EnvironmentError_):
+    """The start page did not load: the connection was refused, it answered with an error,
+    or it redirected outside ``allowed_domains``."""
 
 
 class MissingDependency(EnvironmentError_):

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from actions import domains
 from actions.base import Executor
-from agent.errors import UsageError
+from agent.errors import ActionError, PageUnavailable, UsageError
 from agent.task import BrowserTarget, DesktopTarget
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,10 @@ def _open_browser(
         )
         stack.callback(executor.close)
         if navigate and url != BLANK:
-            executor.page.goto(url, wait_until="load")
+            try:
+                domains.goto(executor.page, url, executor.domain_limit)
+            except ActionError as exc:
+                raise PageUnavailable(f"the start page: {exc}") from None
         yield Opened(executor, {"browser": target.model_dump(mode="json"), "start_url": url})
 
 

@@ -85,3 +85,34 @@ def test_requests_outside_allowed_domains_are_blocked(tmp_path: Path, browser: A
         "http://127.0.0.2:9/pixel.png",
         "http://tracker.invalid/t.gif",
     ]
+
+
+def test_a_start_page_that_refuses_or_never_loads_ends_the_run_with_its_reason(
+    tmp_path: Path, browser: Any
+) -> None:
+    import socket
+
+    quiet = socket.socket()  # listens, never answers: the page never loads
+    quiet.bind(("127.0.0.1", 0))
+    quiet.listen()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, not listening: the connection is refused
+    try:
+        for port, reason in ((closed.getsockname()[1], "ERR_CONNECTION_REFUSED"),
+                             (quiet.getsockname()[1], "Timeout")):  # fmt: skip
+            task = tmp_path / f"{port}.yaml"
+            task.write_text(
+                f"name: away\nbrowser: {{url: 'http://127.0.0.1:{port}/'}}\ntimeout: 2\n"
+                "steps:\n  - expect: Welcome\n",
+                encoding="utf-8",
+            )
+            trace, path = run_task(
+                load_task(task), engine=OfflineEngine(), out=tmp_path / "runs", browser=browser
+            )
+            assert trace.status == "error"
+            assert f"the start page: http://127.0.0.1:{port}/ did not load" in (trace.error or "")
+            assert reason in (trace.error or "") and "Call log" not in (trace.error or "")
+            assert (path.parent / "report.html").exists()
+    finally:
+        quiet.close()
+        closed.close()
