@@ -116,6 +116,16 @@ class BlocksRequests(Protocol):
 
 
 @runtime_checkable
+class HidesSecrets(Protocol):
+    """Blacks out, in every capture, wherever the screen shows one of the values (a
+    browser: the fields holding them and text echoing them, found in the page when captured)."""
+
+    def hide(self, values: list[str]) -> None:
+        """Hide these values from now on."""
+        ...
+
+
+@runtime_checkable
 class AnswersDialogs(Protocol):
     """Answers the page's JavaScript dialogs as told, and reports them (a browser)."""
 

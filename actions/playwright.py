@@ -12,7 +12,7 @@ from typing import Any
 
 from typing_extensions import assert_never
 
-from actions import domains, frames, tabs, uploads
+from actions import domains, element_points, frames, tabs, uploads
 from actions import page_scripts as scripts
 from actions.base import PageState
 from actions.browser_launch import browser_gone, close_quietly, open_page
@@ -35,6 +35,7 @@ from actions.schema import (
     TypeText,
     Wait,
 )
+from actions.secret_boxes import blacked_out, secret_boxes
 from actions.typing_focus import focus_field
 from agent.errors import (
     ActionError,
@@ -61,6 +62,7 @@ class PlaywrightExecutor:
         self._owned = owned
         self._capture_scale: float | None = None
         self._shooter = PageCapture(page)
+        self._hidden: list[str] = []
         self.domain_limit: DomainLimit | None = None
         """The ``allowed_domains`` in force, if any."""
         self.dialogs = DialogKeeper.for_page(page)
@@ -202,13 +204,21 @@ class PlaywrightExecutor:
                     self._page.wait_for_load_state("load", timeout=10_000)
                 except Exception:  # noqa: BLE001 - a page still loading is shown as it is
                     log.debug("page still loading; capturing it as it is")
+                # Before and after the shot: a secret shown anywhere in between is covered.
+                hidden = secret_boxes(self._page, self._hidden)
                 # Chromium refuses a capture while the page is being replaced: try again.
                 data = self._shooter.png()
+                hidden += secret_boxes(self._page, self._hidden)
         shot = Screenshot.from_bytes(data, source=self._page.url)
         viewport = self._page.viewport_size
         scale = shot.size[0] / viewport["width"] if viewport else self.device_scale_factor
         self._capture_scale = scale
-        return Screenshot(image=shot.image, scale=scale, source=self._page.url)
+        shot = Screenshot(image=shot.image, scale=scale, source=self._page.url)
+        return blacked_out(shot, hidden, scale)
+
+    def hide(self, values: list[str]) -> None:
+        """Black out, in every capture from now on, where the page shows one of ``values``."""
+        self._hidden = [*self._hidden, *values]
 
     def state(self, point: Point | None = None) -> PageState:
         """URL, focus, the focused field's value, scroll offsets and a hash of the a11y tree."""
@@ -276,14 +286,7 @@ class PlaywrightExecutor:
     def visible_point(self, handle: str) -> Point | None:
         """A point (screenshot pixels) where the element itself is on top, or None when it is
         covered everywhere: for a click whose centre another element covers."""
-        try:
-            found = self._page.locator(handle).evaluate(scripts.VISIBLE_POINT_JS, timeout=2000)
-        except Exception:  # noqa: BLE001 - a stale handle: the page changed
-            return None
-        if not found:
-            return None
-        ox, oy = frames.offset(self._page, handle)
-        return Point(x=(found[0] + ox) * self._scale, y=(found[1] + oy) * self._scale)
+        return element_points.visible_point(self._page, handle, self._scale)
 
     def is_native_select(self, point: Point, handle: str | None) -> bool:
         """Whether the element (or the one at the point) is a ``<select>`` or labels one."""
@@ -300,17 +303,7 @@ class PlaywrightExecutor:
         Raises:
             OccludedTarget: A modal dialog covers it (scrolling cannot help).
         """
-        try:
-            found = self._page.locator(handle).evaluate(scripts.UNSTICK_JS, timeout=2000)
-        except Exception:  # noqa: BLE001 - a stale handle: the page changed
-            return None, ""
-        if found["modal"]:
-            raise OccludedTarget(f"the target is behind a modal dialog: {found['modal']}")
-        if not found["point"]:
-            return None, found["bar"] or ""
-        ox, oy = frames.offset(self._page, handle)
-        x, y = found["point"]
-        return Point(x=(x + ox) * self._scale, y=(y + oy) * self._scale), found["bar"]
+        return element_points.unstick(self._page, handle, self._scale)
 
     def perform(self, action: Action) -> None:
         """Carry out one resolved action."""

@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from actions.base import AnswersDialogs, BlocksRequests, Executor, KeepsDownloads
+from actions.base import BlocksRequests, Executor
 from agent.cache import LocateCache
 from agent.engines import engine_for
 from agent.errors import (
@@ -29,6 +29,7 @@ from agent.errors import (
     UsageError,
     usage_error,
 )
+from agent.executor_setup import prepare
 from agent.prefetch import Prefetch
 from agent.run import RUN_OPTIONS, Run, new_run
 from agent.secrets import Secrets
@@ -88,10 +89,6 @@ class Agent(VerbMethods):
         downloads: str | Path | None = None,
     ) -> None:
         self.executor: Executor = executor
-        if dialogs is not None:
-            if not isinstance(executor, AnswersDialogs):
-                raise UsageError("dialogs is a browser option: a desktop has no page dialogs")
-            executor.dialogs.policy = dialogs
         self.engine = engine
         self.timeout = timeout
         self.retries = retries
@@ -106,9 +103,7 @@ class Agent(VerbMethods):
         self.secrets = self.run.secrets
         self.cache = self.run.cache
         self.trace = self.run.trace
-        if isinstance(executor, KeepsDownloads):  # the run folder's downloads/ by default
-            folder = downloads or (self.run.run_dir and self.run.run_dir / "downloads")
-            executor.downloads.folder = Path(folder) if folder else executor.downloads.folder
+        prepare(executor, self.run, dialogs=dialogs, downloads=downloads)
 
     # -- construction --------------------------------------------------------------------------
     @classmethod

@@ -7,7 +7,7 @@
   Where Playwright's own Chromium is not installed but a system one is, pytest-playwright's
   launch is pointed at the system one.
 - Options, each with an ini twin: ``--agent-engine``, ``--agent-model``, ``--agent-endpoint``,
-  ``--agent-trace-dir``, ``--agent-cache``, ``--agent-display``;
+  ``--agent-trace-dir``, ``--agent-cache``, ``--agent-display``, ``--agent-secrets``;
   ``@pytest.mark.agent(engine=..., ...)`` overrides them per test.
 - A failing test's report names the failing step, its screenshot and the trace (attached to
   pytest-html when it is installed).
@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ OPTIONS = {
     "display), virtual, or :N",
     "cdp": "task files: attach to a Chromium at this CDP URL (the ai fixture uses "
     "pytest-playwright's browser: see its connect options)",
+    "secrets": "names of environment variables the fixtures type as ${NAME} and never show "
+    "(comma-separated)",
 }
 
 
@@ -57,8 +60,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Declare the marker; point pytest-playwright at a system Chromium when needed."""
     config.addinivalue_line(
         "markers", "agent(engine=None, model=None, endpoint=None, trace_dir=None, cache=None, "
-        "launch=None, window=None): gui-agent options for this test (launch and window: "
-        "the program desktop_ai starts, and its window)",
+        "launch=None, window=None, secrets=None): gui-agent options for this test (launch "
+        "and window: the program desktop_ai starts, and its window; secrets: names read from "
+        "the environment, or a dict of values)",
     )  # fmt: skip
     if config.pluginmanager.hasplugin("playwright"):
         # Registered after pytest-playwright, so this fixture overrides (and wraps) its own.
@@ -105,12 +109,30 @@ def ai(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 def _cache_options(request: pytest.FixtureRequest, marker: pytest.Mark | None) -> dict[str, Any]:
-    """The cache mode and a folder per test module (test names repeat across modules)."""
+    """The cache mode and a folder per test module (test names repeat across modules), and
+    the secrets."""
     module = Path(str(request.node.path)).stem
     return {
         "cache": setting(request.config, "cache", marker) or "off",
         "cache_dir": request.config.rootpath / "gui-agent-cache" / module,
+        "secrets": _secrets(request.config, marker),
     }
+
+
+def _secrets(config: pytest.Config, marker: pytest.Mark | None) -> Any:
+    """The marker's ``secrets`` (names, or a dict of values), else ``--agent-secrets`` names,
+    each name's value read from the environment."""
+    from agent.errors import UserError
+    from agent.secrets import Secrets
+
+    declared = setting(config, "secrets", marker)
+    if isinstance(declared, dict):
+        return Secrets(declared)
+    names = declared.split(",") if isinstance(declared, str) else list(declared or [])
+    try:
+        return Secrets.from_env([n.strip() for n in names if n.strip()], os.environ)
+    except UserError as exc:
+        raise pytest.UsageError(f"gui-agent secrets: {exc}") from None
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ class Secrets:
 
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
         self.values = {k: v for k, v in (values or {}).items() if v}
+        self._forms: list[tuple[str, re.Pattern[str]]] | None = None
         for name in self.values:
             if not _NAME.match(name):
                 raise UserError(f"secret name {name!r}: use letters, digits and _")
@@ -59,19 +60,60 @@ class Secrets:
         """Whether the text holds a secret's placeholder."""
         return any(self.placeholder(name) in text for name in self.values)
 
+    def forms(self) -> list[tuple[str, re.Pattern[str]]]:
+        """Each secret's pattern: every form :meth:`mask` takes out (:func:`secret_pattern`)."""
+        if self._forms is None:
+            longest_first = sorted(self.values.items(), key=lambda kv: -len(kv[1]))
+            self._forms = [(name, secret_pattern(value)) for name, value in longest_first]
+        return self._forms
+
     def mask(self, value: Any) -> Any:
-        """Strings, lists and dicts with every secret value replaced by its placeholder."""
+        """Strings, lists and dicts with every secret replaced by its placeholder, in any
+        form a field, a page or an encoder may give it back (:func:`secret_pattern`)."""
         if not self.values:
             return value
         if isinstance(value, str):
-            for name, secret in sorted(self.values.items(), key=lambda kv: -len(kv[1])):
-                value = value.replace(secret, self.placeholder(name))
+            for name, pattern in self.forms():
+                value = pattern.sub(self.placeholder(name), value)
             return value
         if isinstance(value, list):
             return [self.mask(v) for v in value]
         if isinstance(value, dict):
             return {k: self.mask(v) for k, v in value.items()}
         return value
+
+
+PREFIX_MIN = 6
+"""The shortest start of a secret masked on its own (a field with ``maxlength`` keeps one)."""
+_SEPARATOR = r"[\s\-./()]{0,2}"
+"""What a field that reformats may put between characters (a card number's spaces)."""
+_ESCAPED = (
+    r"(?:\\|%[0-9A-Fa-f]{2}|&[#\w]{1,8};|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|[^0-9A-Za-z\s]){1,3}"
+)
+"""A character that is not a letter or digit, as an encoder may write it: itself,
+backslash-escaped (``repr``, JSON), percent-encoded (a URL), an HTML entity."""
+
+
+def _char(c: str) -> str:
+    if c.isalnum():
+        return re.escape(c)
+    if c == " ":
+        return r"(?:\s|\+|%20)"  # a space in a query string
+    return _ESCAPED
+
+
+def secret_pattern(value: str) -> re.Pattern[str]:
+    """A pattern for every form of ``value`` that text written from a page may hold: any
+    letter case; escaped or percent- or entity-encoded punctuation; separators a field adds
+    (``4111 1111``); and any start of at least :data:`PREFIX_MIN` characters (whole when
+    shorter), since a field may keep only a prefix."""
+    chars = [_char(c) for c in value]
+    least = min(len(chars), PREFIX_MIN)
+    pattern = ""
+    for c in reversed(chars[least:]):  # the optional tail, innermost last
+        pattern = f"(?:{_SEPARATOR}{c}{pattern})?"
+    head = _SEPARATOR.join(chars[:least])
+    return re.compile(head + pattern, re.IGNORECASE)
 
 
 class MaskingFilter(logging.Filter):

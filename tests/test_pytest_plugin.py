@@ -165,3 +165,35 @@ def test_the_cache_option_replays_the_second_run(pytester: pytest.Pytester) -> N
     again = pytester.runpytest_subprocess("-s")
     again.assert_outcomes(passed=1)
     assert "cache: ['hit', 'hit', 'hit', None]" in again.stdout.str()
+
+
+def test_the_fixtures_take_secrets_and_no_output_shows_them(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOP_PASSWORD", "Osprey-5512-pw")
+    pytester.makepyfile(
+        f"""
+        import os
+        import pytest
+
+        @pytest.mark.agent(secrets=["SHOP_PASSWORD"])
+        def test_checkout(page, ai):
+            page.goto("{LOGIN}")
+            ai.type("${{SHOP_PASSWORD}}", into="Password")
+            assert page.input_value("#password") == os.environ["SHOP_PASSWORD"]  # really typed
+            ai.click("Proceed to checkout")
+        """
+    )
+    traces = pytester.path / "traces"
+    result = pytester.runpytest_subprocess(
+        "--agent-trace-dir", str(traces), "--junitxml", "junit.xml", "-vv"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*failing step: 2 click Proceed to checkout*"])
+    shown = result.stdout.str() + result.stderr.str() + (pytester.path / "junit.xml").read_text()
+    shown += "".join(p.read_text("latin-1") for p in traces.rglob("*") if p.is_file())
+    assert "osprey" not in shown.lower()
+    pytester.makepyfile(unset="def test_unset(ai):\n    pass\n")
+    result = pytester.runpytest_subprocess("unset.py", "--agent-secrets", "NOT_SET_ANYWHERE")
+    assert result.ret != 0
+    assert "gui-agent secrets: secret NOT_SET_ANYWHERE is not set" in result.stdout.str()

@@ -137,6 +137,12 @@ def type_(step: StepRun, args: TypeArgs) -> None:
     if value is not None:
         typed = step.ctx.secrets.reveal(args.text)
         ok = value == typed if args.clear else value.endswith(typed)
+        if not ok and step.ctx.secrets.uses(args.text):
+            # Never quoted: a field that cuts, upper-cases or reformats holds a form of it.
+            raise VerificationFailed(
+                f"the field does not hold {args.text} after typing it: it holds "
+                f"{len(value)} characters, not {len(typed)}"
+            )
         if not ok:
             raise VerificationFailed(f"the field holds {value!r} after typing {args.text!r}")
     if args.submit:
