@@ -120,8 +120,8 @@ class HidesSecrets(Protocol):
     """Blacks out, in every capture, wherever the screen shows one of the values (a
     browser: the fields holding them and text echoing them, found in the page when captured)."""
 
-    def hide(self, values: list[str]) -> None:
-        """Hide these values from now on."""
+    def hide(self, values: list[str], *, least: int) -> None:
+        """Hide these values (and their starts of ``least`` characters or more) from now on."""
         ...
 
 

@@ -9,6 +9,7 @@ CONNECT naming its host, so the check holds wherever the browser's network stack
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import socket
 import socketserver
@@ -62,6 +63,12 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
             pass
 
 
+def _resolve(host: str, port: int) -> tuple[Any, ...]:
+    """The first address ``host`` resolves to, as ``(ip, port, ...)``."""
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    return tuple(address)
+
+
 def _host_port(authority: str, default: int) -> tuple[str, int]:
     parts = urlsplit(f"//{authority}")
     return (parts.hostname or "").lower(), parts.port or default
@@ -97,7 +104,13 @@ class _Handler(socketserver.BaseRequestHandler):
         if host == "localhost" or host.endswith(".localhost"):
             host = "127.0.0.1"  # as the browser resolves them itself (RFC 6761)
         try:
-            return socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S)
+            address = _resolve(host, port)
+            if self.server.public_only and not ipaddress.ip_address(address[0]).is_global:
+                # Checked on the address connected to: a name re-pointed later cannot slip by.
+                self.server.on_block(host, shown)
+                client.sendall(REFUSED)
+                return None
+            return socket.create_connection(address[:2], timeout=CONNECT_TIMEOUT_S)
         except OSError:
             client.sendall(UNREACHABLE)
             return None
@@ -162,18 +175,32 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, allows: Callable[[str], bool], on_block: Callable[[str, str], None]) -> None:
+    def __init__(
+        self,
+        allows: Callable[[str], bool],
+        on_block: Callable[[str, str], None],
+        public_only: bool,
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.allows = allows
         self.on_block = on_block
+        self.public_only = public_only
 
 
 class DomainProxy:
-    """A running proxy that connects only to hosts ``allows`` accepts; each refusal goes to
-    ``on_block`` (the host, and the address without its query). Close it with :meth:`close`."""
+    """A running proxy that connects only to hosts ``allows`` accepts (with ``public_only``,
+    only where they resolve to a public address: no loopback, private network or link-local
+    one); each refusal goes to ``on_block`` (the host, and the address without its query).
+    Close it with :meth:`close`."""
 
-    def __init__(self, allows: Callable[[str], bool], on_block: Callable[[str, str], None]) -> None:
-        self._server = _Server(allows, on_block)
+    def __init__(
+        self,
+        allows: Callable[[str], bool],
+        on_block: Callable[[str, str], None],
+        *,
+        public_only: bool = False,
+    ) -> None:
+        self._server = _Server(allows, on_block, public_only)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="gui-agent-domain-proxy", daemon=True
         )

@@ -39,10 +39,12 @@ def ascii_host(name: str) -> str:
 
 
 class DomainRule:
-    """Hosts named in ``allowed_domains`` and their subdomains, plus loopback."""
+    """Hosts named in ``allowed_domains`` and their subdomains (``*``: any host), plus
+    loopback unless ``loopback`` is False."""
 
-    def __init__(self, domains: list[str]) -> None:
-        self.domains = [ascii_host(d) for d in domains if d.strip()]
+    def __init__(self, domains: list[str], *, loopback: bool = True) -> None:
+        self.domains = [d if d.strip() == "*" else ascii_host(d) for d in domains if d.strip()]
+        self.loopback = loopback
 
     def allows_host(self, host: str) -> bool:
         """Whether a connection to ``host`` may be made."""
@@ -50,9 +52,9 @@ class DomainRule:
             host = ascii_host(host.strip("[]"))
         except UsageError:
             return False
-        if host in LOOPBACK:
+        if host in LOOPBACK and self.loopback:
             return True
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return any(d == "*" or host == d or host.endswith("." + d) for d in self.domains)
 
     def allows_url(self, url: str) -> bool:
         """Whether the browser may load ``url``."""
@@ -87,12 +89,16 @@ class DomainLimit:
     context's request events name them) are listed, so the trace says what the pages tried.
     """
 
-    def __init__(self, rule: DomainRule, *, proxied: bool = False) -> None:
+    def __init__(
+        self, rule: DomainRule, *, proxied: bool = False, public_only: bool = False
+    ) -> None:
         self.rule = rule
         self._routed: list[str] = []
         self._refused: list[tuple[str, str]] = []  # (host, address), from the proxy's threads
         self._asked: set[str] = set()
-        self._proxy = DomainProxy(rule.allows_host, self.refuse) if proxied else None
+        self._proxy = (
+            DomainProxy(rule.allows_host, self.refuse, public_only=public_only) if proxied else None
+        )
 
     @property
     def proxy(self) -> dict[str, str] | None:

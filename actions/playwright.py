@@ -63,6 +63,7 @@ class PlaywrightExecutor:
         self._capture_scale: float | None = None
         self._shooter = PageCapture(page)
         self._hidden: list[str] = []
+        self._least = 6
         self.domain_limit: DomainLimit | None = None
         """The ``allowed_domains`` in force, if any."""
         self.dialogs = DialogKeeper.for_page(page)
@@ -86,6 +87,7 @@ class PlaywrightExecutor:
         headless: bool = True,
         executable: str | None = None,
         allowed_domains: list[str] | None = None,
+        public_only: bool = False,
         timeout_s: float = 10.0,
         browser: Any = None,
         cdp: str | None = None,
@@ -102,7 +104,10 @@ class PlaywrightExecutor:
             MissingDependency: Playwright itself is missing.
         """
         # Proxied: the network side of the limit sees redirects' hops and WebSockets.
-        limit = DomainLimit(DomainRule(allowed_domains), proxied=True) if allowed_domains else None
+        limit = None
+        if allowed_domains:  # ``public_only``: public addresses only (no loopback, no LAN)
+            rule = DomainRule(allowed_domains, loopback=not public_only)
+            limit = DomainLimit(rule, proxied=True, public_only=public_only)
         try:
             page, owned = open_page(
                 viewport=viewport, device_scale_factor=device_scale_factor, headless=headless,
@@ -205,10 +210,10 @@ class PlaywrightExecutor:
                 except Exception:  # noqa: BLE001 - a page still loading is shown as it is
                     log.debug("page still loading; capturing it as it is")
                 # Before and after the shot: a secret shown anywhere in between is covered.
-                hidden = secret_boxes(self._page, self._hidden)
+                hidden = secret_boxes(self._page, self._hidden, self._least)
                 # Chromium refuses a capture while the page is being replaced: try again.
                 data = self._shooter.png()
-                hidden += secret_boxes(self._page, self._hidden)
+                hidden += secret_boxes(self._page, self._hidden, self._least)
         shot = Screenshot.from_bytes(data, source=self._page.url)
         viewport = self._page.viewport_size
         scale = shot.size[0] / viewport["width"] if viewport else self.device_scale_factor
@@ -216,9 +221,10 @@ class PlaywrightExecutor:
         shot = Screenshot(image=shot.image, scale=scale, source=self._page.url)
         return blacked_out(shot, hidden, scale)
 
-    def hide(self, values: list[str]) -> None:
-        """Black out, in every capture from now on, where the page shows one of ``values``."""
-        self._hidden = [*self._hidden, *values]
+    def hide(self, values: list[str], *, least: int) -> None:
+        """Black out, in every capture from now on, where the page shows one of ``values``
+        or a start of one at least ``least`` characters long."""
+        self._hidden, self._least = [*self._hidden, *values], least
 
     def state(self, point: Point | None = None) -> PageState:
         """URL, focus, the focused field's value, scroll offsets and a hash of the a11y tree."""

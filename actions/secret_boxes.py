@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.secrets import PREFIX_MIN
 from perception.screen import Screenshot
 
 # Letters and digits only, lower case: a field that upper-cases, reformats or cuts to a
@@ -50,7 +49,7 @@ def normalized_starts(values: list[str], least: int) -> list[str]:
     return starts
 
 
-def secret_boxes(page: Any, values: list[str], least: int = PREFIX_MIN) -> list[tuple[float, ...]]:
+def secret_boxes(page: Any, values: list[str], least: int) -> list[tuple[float, ...]]:
     """Boxes (CSS pixels of the page) where any frame shows one of ``values``."""
     starts = normalized_starts(values, least)
     if not starts:

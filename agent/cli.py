@@ -24,6 +24,7 @@ from agent.cli_args import (
     engine_settings,
 )
 from agent.errors import AgentError, TaskFileError, UserError
+from agent.signals import Stopped, stop_on_signals
 
 _ICONS = {
     "passed": "[green]✓[/]",
@@ -88,18 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        if args.command == "schema":
-            from agent.task import task_json_schema
-
-            print(json.dumps(task_json_schema(), indent=2))
-            return EXIT_OK
-        if args.command == "locate":
-            return _locate(args, console)
-        if args.command == "report":
-            return _report(args, console)
-        if args.command == "serve":
-            return _serve(args, console)
-        return _run(args, console, errors)
+        with stop_on_signals():
+            return _command(args, console, errors)
+    except Stopped as exc:
+        errors.print(f"[yellow]{exc}[/]")
+        return 128 + exc.signal
     except KeyboardInterrupt:
         errors.print("[yellow]interrupted[/]")
         return EXIT_INTERRUPTED
@@ -109,6 +103,22 @@ def main(argv: list[str] | None = None) -> int:
     except AgentError as exc:
         errors.print(f"[red]error:[/] {escape(str(exc))}")
         return EXIT_FAILED
+
+
+def _command(args: Any, console: Console, errors: Console) -> int:
+    """Run the parsed command; its exit code."""
+    if args.command == "schema":
+        from agent.task import task_json_schema
+
+        print(json.dumps(task_json_schema(), indent=2))
+        return EXIT_OK
+    if args.command == "locate":
+        return _locate(args, console)
+    if args.command == "report":
+        return _report(args, console)
+    if args.command == "serve":
+        return _serve(args, console)
+    return _run(args, console, errors)
 
 
 def _locate(args: Any, console: Console) -> int:
@@ -260,7 +270,12 @@ def _serve(args: Any, console: Console) -> int:
             "(or GUI_AGENT_TOKEN) so that requests need Authorization: Bearer <token>"
         )
     settings = EngineSettings.resolve({**engine_settings(args), "pixels_only": True})
-    app = create_app(make_engine(settings=settings), runs_dir=args.runs, token=token)
+    beyond = args.host not in ("127.0.0.1", "localhost", "::1")
+    app = create_app(
+        make_engine(settings=settings), runs_dir=args.runs, token=token,
+        capture_domains=args.capture_domains.split(",") if args.capture_domains else None,
+        public_only=beyond,  # off loopback: /capture never reaches this machine or its LAN
+    )  # fmt: skip
     try:
         import uvicorn
     except ImportError:

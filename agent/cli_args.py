@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--token", help="required off loopback (or GUI_AGENT_TOKEN)")
+    serve.add_argument(
+        "--capture-domains",
+        help="hosts /capture may open, comma-separated (with subdomains); default any, and "
+        "off loopback only public addresses",
+    )
     serve.add_argument("--runs", type=Path, default=Path("runs"), help="the runs to list")
     engine_options(serve)
     return parser

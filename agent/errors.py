@@ -15,6 +15,7 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     │   ├── TargetClosed           the browser or desktop program went away mid-run
     │   ├── PageUnavailable        the start page did not load (refused, an error status,
     │   │                          a redirect outside allowed_domains)
+    │   ├── TraceUnwritable        the output disk is full or read-only: no trace written
     │   ├── MissingDependency      an optional package (an extra) is not installed
     │   └── EndpointError          a model server cannot be reached or refuses (after retries)
     ├── ModelError                 the engine could not answer (recorded on the step, retried)
@@ -102,6 +103,11 @@ class TargetClosed(EnvironmentError_):
 class PageUnavailable(EnvironmentError_):
     """The start page did not load: the connection was refused, it answered with an error,
     or it redirected outside ``allowed_domains``."""
+
+
+class TraceUnwritable(EnvironmentError_):
+    """The trace cannot be written (a full or read-only disk): the run's record is lost, so
+    this is raised even where other environment errors are only recorded."""
 
 
 class MissingDependency(EnvironmentError_):

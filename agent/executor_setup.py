@@ -9,6 +9,7 @@ from typing import Literal
 from actions.base import AnswersDialogs, Executor, HidesSecrets, KeepsDownloads
 from agent.errors import UsageError
 from agent.run import Run
+from agent.secrets import PREFIX_MIN
 
 
 def prepare(
@@ -32,4 +33,4 @@ def prepare(
         executor.downloads.folder = Path(folder) if folder else executor.downloads.folder
     if run.secrets and isinstance(executor, HidesSecrets):
         # Before anything is captured: a model, the trace and the report see only black there.
-        executor.hide(list(run.secrets.values.values()))
+        executor.hide(list(run.secrets.values.values()), least=PREFIX_MIN)

@@ -181,6 +181,9 @@ def try_write_report(run_dir: Path) -> Path | None:
     """Write the report, logging (not raising) a failure: a run never fails for its report."""
     try:
         return write_report(run_dir)
+    except OSError as exc:  # a full or read-only disk: say so, without a traceback
+        log.error("could not write the report in %s: %s", run_dir, exc.strerror or exc)
+        return None
     except Exception:  # noqa: BLE001 - the trace is the record; the report is a view of it
         log.exception("could not write the report in %s", run_dir)
         return None

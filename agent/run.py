@@ -18,6 +18,7 @@ from agent.cache import LocateCache, check_mode
 from agent.errors import AgentError, StepFailed
 from agent.report import try_write_report
 from agent.secrets import MaskingFilter, Secrets
+from agent.signals import Stopped
 from agent.trace import RunStatus, StepRecord, Trace, TraceWriter, new_run_dir, slug
 from perception.screen import Screenshot
 
@@ -93,7 +94,9 @@ class Run:
         trace = self.trace
         if error is not None:
             trace.status = _status_for(error)
-            if not isinstance(error, StepFailed | KeyboardInterrupt):
+            if isinstance(error, Stopped):
+                trace.error = str(error)  # "stopped by SIGTERM"
+            elif not isinstance(error, StepFailed | KeyboardInterrupt):
                 trace.error = str(error) if isinstance(error, AgentError) else _named(error)
         elif status is not None:
             trace.status = status

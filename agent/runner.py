@@ -13,7 +13,7 @@ from typing import Any
 
 from agent.api import Agent
 from agent.cache import LocateCache
-from agent.errors import AgentError, UserError
+from agent.errors import AgentError, TraceUnwritable, UserError
 from agent.prefetch import Prefetch
 from agent.run import Run
 from agent.task import describe, step_args, upcoming_targets
@@ -74,7 +74,7 @@ def run_task(
         run.finish(error=exc)  # a no-op when the Agent has ended the run already
         # Model, action and environment failures are the run's outcome (in the trace); a
         # wrong option, Ctrl-C and bugs are the caller's to see.
-        if not isinstance(exc, AgentError) or isinstance(exc, UserError):
+        if not isinstance(exc, AgentError) or isinstance(exc, UserError | TraceUnwritable):
             raise
     return trace, run.path
 

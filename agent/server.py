@@ -22,17 +22,27 @@ import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import BaseModel, Field
 
 try:  # FastAPI resolves the handlers' annotations from this module's names
     from fastapi import Depends, FastAPI, HTTPException, Request
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 except ImportError:  # pragma: no cover - the 'server' extra is missing; create_app says so
     FastAPI = None  # type: ignore[assignment,misc]
 
+from actions import domains
 from agent.engines import load_engine
-from agent.errors import AgentError, MissingDependency
+from agent.errors import AgentError, MissingDependency, UsageError
+from agent.server_guards import (
+    MIN_TOKEN_CHARS,
+    BodyLimit,
+    Text,
+    docs_page,
+    validation_errors,
+)
 from perception.elements import Element
 from perception.engine import Engine
 from perception.screen import Screenshot
@@ -43,6 +53,8 @@ MAX_IMAGE_BYTES = 10_000_000
 MAX_IMAGE_PIXELS = 40_000_000
 """An 8K screen is 33 M pixels; anything larger is refused before it is decoded."""
 """The largest image accepted (decoded), 10 MB."""
+MAX_CAPTURES = 2
+"""Captures at once: each is a Chromium (hundreds of MB); more wait for a 429's retry."""
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 _ALL = re.compile(r"\b(all|every|each|list)\b", re.IGNORECASE)
 
@@ -50,21 +62,21 @@ _ALL = re.compile(r"\b(all|every|each|list)\b", re.IGNORECASE)
 class InferRequest(BaseModel):
     """A screenshot and an instruction."""
 
-    prompt: str = Field(default="", max_length=2000, description="What to find; empty: everything.")
+    prompt: Text = Field(default="", max_length=2000, description="What to find; empty: all.")
     image: str = Field(description="A base64 PNG or JPEG (a data URL is fine too).")
 
 
 class LocateRequest(BaseModel):
     """A screenshot and one description."""
 
-    description: str = Field(min_length=1, max_length=2000)
+    description: Text = Field(min_length=1, max_length=2000)
     image: str = Field(description="A base64 PNG or JPEG (a data URL is fine too).")
 
 
 class CaptureRequest(BaseModel):
     """A page for the server to open and capture."""
 
-    url: str = Field(pattern=r"^https?://", max_length=4000)
+    url: Text = Field(pattern=r"^https?://", max_length=4000)
     width: int = Field(default=1280, ge=200, le=3840)
     height: int = Field(default=800, ge=200, le=2160)
 
@@ -130,6 +142,15 @@ def decode_image(data: str) -> Screenshot:
         raise ValueError("image is not a PNG or JPEG") from None
 
 
+def _plain_run(folder: Path) -> bool:
+    """A run folder inside the runs folder itself: a real directory (not a link to one
+    elsewhere) holding a real ``trace.json``."""
+    trace = folder / "trace.json"
+    return (
+        not folder.is_symlink() and folder.is_dir() and not trace.is_symlink() and trace.is_file()
+    )
+
+
 def limit_malloc_arenas(arenas: int = 2) -> bool:
     """Cap glibc's malloc arenas before the server's threads start.
 
@@ -151,19 +172,41 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
         return False
 
 
-def create_app(engine: Engine, *, runs_dir: Path, token: str | None = None) -> Any:
-    """The FastAPI application."""
+def create_app(
+    engine: Engine,
+    *,
+    runs_dir: Path,
+    token: str | None = None,
+    capture_domains: list[str] | None = None,
+    public_only: bool = False,
+) -> Any:
+    """The FastAPI application. ``/capture`` may reach only ``capture_domains`` when given,
+    and with ``public_only`` only public addresses (what a server off loopback should do:
+    its callers must not reach this machine's services or its private network)."""
     if FastAPI is None:
         raise MissingDependency(
             "agent serve needs the 'server' extra: pip install 'gui-agent[server]'"
         )
 
+    if token is not None and len(token) < MIN_TOKEN_CHARS:
+        raise UsageError(f"--token: at least {MIN_TOKEN_CHARS} characters (a short one is guessed)")
     holder = EngineHolder(engine)
-    app = FastAPI(title="gui-agent", version="0.1.0", description=__doc__)
+    app = FastAPI(
+        title="gui-agent", version="0.1.0", description=__doc__, docs_url=None, redoc_url=None
+    )
+    app.add_middleware(BodyLimit)
+    captures = threading.BoundedSemaphore(MAX_CAPTURES)
     runs_dir = runs_dir.resolve()
 
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_errors(list(exc.errors()))}, status_code=422)
+
     def authorised(request: Request) -> None:
-        if token and request.headers.get("authorization") != f"Bearer {token}":
+        # A header from scripts; the cookie the web page sets, so its report links open too.
+        given = request.headers.get("authorization") or ""
+        cookie = unquote(request.cookies.get("gui_agent_token") or "")
+        if token and given != f"Bearer {token}" and cookie != token:
             raise HTTPException(401, "a token is required: Authorization: Bearer <token>")
 
     def ready() -> Engine:
@@ -180,10 +223,9 @@ def create_app(engine: Engine, *, runs_dir: Path, token: str | None = None) -> A
             raise HTTPException(400, str(exc)) from None
 
     def run_dir(run_id: str) -> Path:
-        folder = (runs_dir / run_id).resolve() if _RUN_ID.match(run_id) else None
-        if folder is None or folder.parent != runs_dir or not (folder / "trace.json").is_file():
-            raise HTTPException(404, f"no run {run_id!r}")
-        return folder
+        if not _RUN_ID.fullmatch(run_id) or not _plain_run(runs_dir / run_id):
+            raise HTTPException(404, f"no run {run_id[:80]!r}")
+        return runs_dir / run_id
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -193,9 +235,9 @@ def create_app(engine: Engine, *, runs_dir: Path, token: str | None = None) -> A
     def ground(image: str, prompt: str, *, every: bool) -> tuple[list[Element], dict[str, Any]]:
         """Run the engine on an uploaded image, one call at a time; model errors are a 422."""
         engine = ready()
-        shot = screenshot(image)
         started = time.perf_counter()
-        with holder.lock:
+        with holder.lock:  # decoded inside too: a dozen big images at once would not fit
+            shot = screenshot(image)
             try:
                 if every:
                     found = engine.elements(shot)
@@ -226,16 +268,27 @@ def create_app(engine: Engine, *, runs_dir: Path, token: str | None = None) -> A
         """Open the URL in a fresh headless Chromium and return its screenshot (base64 PNG)."""
         from actions.playwright import PlaywrightExecutor
 
-        executor = PlaywrightExecutor.launch(viewport=(body.width, body.height), timeout_s=20)
+        if not captures.acquire(blocking=False):
+            raise HTTPException(429, f"{MAX_CAPTURES} captures are running: try again soon")
         try:
-            executor.page.goto(body.url, wait_until="load")
+            executor = PlaywrightExecutor.launch(
+                viewport=(body.width, body.height), timeout_s=20, public_only=public_only,
+                allowed_domains=capture_domains or (["*"] if public_only else None),
+            )  # fmt: skip
+        except BaseException:
+            captures.release()
+            raise
+        try:
+            domains.goto(executor.page, body.url, executor.domain_limit)
             data = executor.page.screenshot(type="png")
-        except Exception as exc:  # noqa: BLE001 - Playwright's message names the cause
-            raise HTTPException(
-                502, f"cannot open {body.url}: {str(exc).splitlines()[0]}"
-            ) from None
+        except UsageError as exc:  # outside what this server may capture
+            raise HTTPException(403, str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - the message names the cause
+            refused = 403 if executor.blocked else 502  # it led somewhere it may not go
+            raise HTTPException(refused, f"cannot open: {str(exc).splitlines()[0]}") from None
         finally:
             executor.close()
+            captures.release()
         return {"image": base64.b64encode(data).decode("ascii")}
 
     @app.get("/api/v1/runs", dependencies=[Depends(authorised)])
@@ -244,7 +297,7 @@ def create_app(engine: Engine, *, runs_dir: Path, token: str | None = None) -> A
         import json
 
         out = []
-        folders = [p for p in runs_dir.glob("*/trace.json")] if runs_dir.is_dir() else []
+        folders = [p for p in runs_dir.glob("*/trace.json") if _plain_run(p.parent)]
         for trace in sorted(folders, key=lambda p: p.stat().st_mtime, reverse=True)[:200]:
             try:
                 data = json.loads(trace.read_text(encoding="utf-8"))
@@ -278,9 +331,13 @@ def create_app(engine: Engine, *, runs_dir: Path, token: str | None = None) -> A
         if not re.fullmatch(r"report\.html|step-\d{3,5}\.jpg", name):
             raise HTTPException(404, f"no file {name!r}")
         path = run_dir(run_id) / name
-        if not path.is_file():
+        if path.is_symlink() or not path.is_file():  # a link could point anywhere
             raise HTTPException(404, f"no file {name!r}")
         return FileResponse(path)
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> str:
+        return docs_page(app.openapi())
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> str:

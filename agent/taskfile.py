@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,17 @@ from agent.task import VERBS, Task
 _ENV = re.compile(r"\$(\$)?\{([^}]*)\}")
 _MAX_BYTES = 5_000_000
 _MAX_PROBLEMS = 10
+MAX_VALUES = 100_000
+"""The most values a task file may hold once its aliases are expanded (``*a`` repeats what
+``&a`` names: nested, a few hundred bytes could stand for billions)."""
+MAX_DEPTH = 40
+"""The deepest nesting of lists and mappings a task file may have."""
+
+
+class _TooBig(Exception):
+    """The file expands past :data:`MAX_VALUES` or nests past :data:`MAX_DEPTH`."""
+
+
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 Path_ = tuple[str | int, ...]
 
@@ -75,6 +87,7 @@ class _Reader:
         self.value_marks: dict[Path_, tuple[int, int]] = {}
         self.problems: list[str] = []
         self.loader: yaml.SafeLoader | None = None
+        self.built = 0
 
     def _mark(self, path: Path_, node: yaml.Node) -> None:
         self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -83,6 +96,11 @@ class _Reader:
         self.problems.append(f"{_where(self.file, self.marks, path)}: {message}")
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.built += 1
+        if self.built > MAX_VALUES:
+            raise _TooBig(f"more than {MAX_VALUES} values once its aliases are expanded", node)
+        if len(path) > MAX_DEPTH:
+            raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", node)
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
             # Collections are walked here, not by the safe constructor: refuse tags ourselves.
             raise yaml.constructor.ConstructorError(
@@ -144,9 +162,16 @@ def load_task(path: str | Path, *, env: Mapping[str, str] | None = None) -> Load
     """
     file = Path(path)
     try:
-        if file.stat().st_size > _MAX_BYTES:
-            raise TaskFileError([f"{file}: too large ({file.stat().st_size} bytes; at most 5 MB)"])
-        text = file.read_bytes().decode("utf-8")
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):  # a device or a pipe could be read forever
+            raise TaskFileError([f"{file}: not a regular file (a task file is a YAML file)"])
+        if info.st_size > _MAX_BYTES:
+            raise TaskFileError([f"{file}: too large ({info.st_size} bytes; at most 5 MB)"])
+        with file.open("rb") as handle:
+            raw = handle.read(_MAX_BYTES + 1)
+        if len(raw) > _MAX_BYTES:  # it grew since
+            raise TaskFileError([f"{file}: too large (over 5 MB)"])
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TaskFileError([f"{file}: not UTF-8 text (byte {exc.start})"]) from None
     except OSError as exc:
@@ -162,6 +187,10 @@ def load_task(path: str | Path, *, env: Mapping[str, str] | None = None) -> Load
             data = reader.build(node, ()) if node is not None else None
         finally:
             loader.dispose()
+    except _TooBig as exc:
+        message, node = exc.args
+        mark = node.start_mark
+        raise TaskFileError([f"{file.name}:{mark.line + 1}:{mark.column + 1}: {message}"]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{file.name}:{mark.line + 1}:{mark.column + 1}" if mark else file.name

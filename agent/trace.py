@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.errors import UsageError
+from agent.errors import TraceUnwritable, UsageError
 from agent.secrets import Secrets
 from perception.screen import Screenshot
 
@@ -180,14 +180,30 @@ class TraceWriter:
         write: rewriting the whole trace after every passing step would cost a long run more
         and more per step (20 ms at 40 steps)."""
         if urgent or time.monotonic() - self._written >= CHECKPOINT_S:
-            self.write()
+            try:
+                self.write()
+            except TraceUnwritable as exc:  # the run goes on; the last write says it again
+                log.error("%s", exc)
 
     def write(self) -> Path:
-        """Write the trace atomically (a crash mid-write leaves the previous version)."""
+        """Write the trace atomically (a crash mid-write leaves the previous version).
+
+        Raises:
+            TraceUnwritable: The disk is full or read-only (no half-written file is left).
+        """
         self._join()
         self._written = time.monotonic()
         tmp = self.path.with_suffix(".json.tmp")
         data = self.secrets.mask(self.trace.model_dump(mode="json"))
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.path)
+        try:
+            tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            raise TraceUnwritable(
+                f"cannot write the trace {self.path}: {exc.strerror or exc}"
+            ) from None
         return self.path

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import ROOT, TASKS
 from tests.helpers import write_task
 
@@ -117,7 +119,14 @@ def test_locate_prints_the_element_or_exits_1(tmp_path: Path, executor, site) ->
     assert agent("locate", str(tmp_path / "none.png"), "x").returncode == 2
 
 
-def test_interrupt_exits_130_and_keeps_the_trace(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
+)
+def test_every_stopping_signal_keeps_the_trace_and_the_report(
+    tmp_path: Path, signum: int, code: int
+) -> None:
     slow = write_task(tmp_path, "slow", "steps:\n  - wait: 30\n  - click: Sign in\n")
     proc = subprocess.Popen(
         [*AGENT, "run", str(slow), "--out", str(tmp_path / "runs")],
@@ -131,13 +140,16 @@ def test_interrupt_exits_130_and_keeps_the_trace(tmp_path: Path) -> None:
     while not list((tmp_path / "runs").glob("*/trace.json")) and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(2)  # let the browser start and the wait begin
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     (trace,) = (tmp_path / "runs").glob("*/trace.json")
     data = json.loads(trace.read_text())
-    assert data["status"] == "interrupted"
+    assert data["status"] == "interrupted" and data["ended"]
     assert data["steps"][1]["status"] == "skipped"
+    assert (trace.parent / "report.html").exists()
+    if signum != signal.SIGINT:
+        assert data["error"] == f"stopped by {signal.Signals(signum).name}"
 
 
 def test_workers_run_task_files_in_parallel_processes(tmp_path: Path) -> None:

@@ -116,3 +116,26 @@ def test_a_start_page_that_refuses_or_never_loads_ends_the_run_with_its_reason(
     finally:
         quiet.close()
         closed.close()
+
+
+def test_a_full_disk_is_said_plainly_and_leaves_no_half_written_file(
+    tmp_path: Path, browser: Any, monkeypatch: Any
+) -> None:
+    import errno
+
+    import pytest
+
+    from agent.errors import TraceUnwritable
+
+    real = Path.write_text
+
+    def full(self: Path, *args: Any, **kwargs: Any) -> int:
+        if self.name.endswith(".tmp") or self.name == "report.html":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    path = _task(tmp_path, "  - expect: Sign in\n")
+    with pytest.raises(TraceUnwritable, match=r"cannot write the trace .*: No space left"):
+        run_task(load_task(path), engine=OfflineEngine(), out=tmp_path / "runs", browser=browser)
+    assert not list((tmp_path / "runs").rglob("*.tmp"))

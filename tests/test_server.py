@@ -22,7 +22,7 @@ from agent.server import create_app
 from perception.offline import OfflineEngine
 from tests.conftest import ROOT, TASKS
 
-TOKEN = "t0ken-for-tests"
+TOKEN = "t0ken-for-the-tests-2026"
 
 
 def _free_port() -> int:
@@ -224,3 +224,115 @@ def test_bad_requests_are_refused_cleanly(server: str) -> None:
     status, _ = call(f"{server}/api/v1/locate", {"description": "x", "image": "R0lGODlh"})
     assert status == 400
     assert call(f"{server}/healthz")[1]["state"] == "ready"  # and it still serves
+
+
+def _raw(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, json.loads(exc.read())
+
+
+def test_links_and_odd_run_ids_never_lead_out_of_the_runs_folder(
+    runs_dir: Path, tmp_path: Path
+) -> None:
+    from agent.errors import UsageError
+
+    (real,) = [p for p in runs_dir.iterdir() if (p / "trace.json").is_file()]
+    hostile = tmp_path / "runs"
+    shutil.copytree(real, hostile / "real")
+    (hostile / "real" / "report.html").unlink()
+    (hostile / "real" / "report.html").symlink_to("/etc/passwd")
+    (hostile / "linked").symlink_to(real)  # a run folder that is a link to another
+    for served in _serve(create_app(OfflineEngine(use_dom=False), runs_dir=hostile)):
+        assert call(f"{served}/runs/real/report.html") == (404, {"detail": "no file 'report.html'"})
+        assert [run["id"] for run in call(f"{served}/api/v1/runs")[1]] == ["real"]
+        assert call(f"{served}/api/v1/runs/linked")[0] == 404
+        assert call(f"{served}/api/v1/runs/real%0A")[0] == 404  # a run id ending in a newline
+        assert call(f"{served}/api/v1/runs/real")[0] == 200
+    with pytest.raises(UsageError, match="at least 16 characters"):
+        create_app(OfflineEngine(), runs_dir=hostile, token="x")
+
+
+def test_hostile_bodies_get_json_answers_and_the_server_goes_on(server: str) -> None:
+    locate = f"{server}/api/v1/locate"
+    for body in (
+        b'{"description": NaN, "image": "x"}',
+        b'{"description": "\\ud800", "image": "x"}',
+    ):
+        status, answer = _raw(locate, body)
+        assert status == 422 and answer["detail"], body  # JSON, not a 500 with a traceback
+    big = b'{"description": "' + b"x" * 20_000_000 + b'", "image": "x"}'
+    status, answer = _raw(locate, big)
+    assert status == 413 and "larger than 16 MB" in answer["detail"]
+    with urllib.request.urlopen(f"{server}/docs", timeout=10) as response:
+        page = response.read().decode()
+    assert "/api/v1/locate" in page and "cdn" not in page.lower()  # readable offline
+    assert call(f"{server}/healthz")[1]["state"] == "ready"
+
+
+def test_the_web_pages_token_cookie_opens_reports(guarded: str) -> None:
+    status, runs = call(f"{guarded}/api/v1/runs", token=TOKEN)
+    report = guarded + runs[0]["report"]
+    request = urllib.request.Request(report, headers={"Cookie": f"gui_agent_token={TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(report, timeout=10)
+    refused.value.close()
+    assert refused.value.code == 401
+
+
+def test_captures_at_once_are_bounded(server: str) -> None:
+    import http.server
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            time.sleep(4)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"<p>slow page</p>")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    slow = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{slow.server_address[1]}/"
+    answers: list[int] = []
+    callers = [
+        threading.Thread(
+            target=lambda: answers.append(call(f"{server}/api/v1/capture", {"url": url})[0])
+        )
+        for _ in range(3)
+    ]
+    try:
+        for caller in callers:
+            caller.start()
+            time.sleep(0.3)
+        for caller in callers:
+            caller.join(timeout=90)
+    finally:
+        slow.shutdown()
+        slow.server_close()
+    assert sorted(answers) == [200, 200, 429]
+
+
+def test_a_server_off_loopback_captures_no_private_address(runs_dir: Path, site: Any) -> None:
+    page = site.url_for("tasks/sites/login.html")
+    app = create_app(OfflineEngine(use_dom=False), runs_dir=runs_dir, public_only=True)
+    for served in _serve(app):
+        status, answer = call(f"{served}/api/v1/capture", {"url": page})
+        assert status == 403, answer  # this machine's own service: refused at the proxy
+    app = create_app(
+        OfflineEngine(use_dom=False), runs_dir=runs_dir, capture_domains=["example.org"]
+    )
+    for served in _serve(app):
+        status, answer = call(f"{served}/api/v1/capture", {"url": "http://127.0.0.2:9/"})
+        assert status == 403 and "outside allowed_domains" in answer["detail"], answer
