@@ -147,6 +147,11 @@ def close_quietly(thing: Any) -> None:
         log.debug("error while closing %r", thing, exc_info=True)
 
 
+def is_browser_gone(exc: BaseException) -> bool:
+    """Whether a Playwright error says the page, context or browser is gone."""
+    return type(exc).__name__ == "TargetClosedError" or "has been closed" in str(exc)
+
+
 @contextmanager
 def browser_gone() -> Iterator[None]:
     """Playwright's "target closed" (Chromium crashed, was killed or closed) as TargetClosed:
@@ -154,10 +159,9 @@ def browser_gone() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        text = str(exc)
-        if type(exc).__name__ == "TargetClosedError" or "has been closed" in text:
+        if is_browser_gone(exc):
             raise TargetClosed(
                 "the browser went away during the run (it crashed, was killed or was closed): "
-                + text.splitlines()[0]
+                + str(exc).splitlines()[0]
             ) from None
         raise

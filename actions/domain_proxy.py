@@ -32,6 +32,12 @@ BAD = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r
 UNREACHABLE = b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
+def shown(url: str) -> str:
+    """An address as the trace keeps it: without query and fragment, where a page sending
+    what was typed (a secret, letter by letter) puts it."""
+    return urlsplit(url)._replace(query="", fragment="").geturl()
+
+
 def _read_head(sock: socket.socket) -> tuple[bytes, bytes] | None:
     """The head (to its blank line) and what came after it; None when it never ends."""
     data = b""
@@ -145,8 +151,7 @@ class _Handler(socketserver.BaseRequestHandler):
             client.sendall(BAD)
             return
         host, port = (url.hostname or "").lower(), url.port or 80
-        shown = url._replace(query="", fragment="").geturl()  # a query can carry typed text
-        upstream = self._open(client, host, port, shown)
+        upstream = self._open(client, host, port, shown(target))
         if upstream is None:
             return
         with upstream:

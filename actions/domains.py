@@ -13,7 +13,8 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from actions.domain_proxy import DomainProxy
+from actions.browser_launch import is_browser_gone
+from actions.domain_proxy import DomainProxy, shown
 from agent.errors import ActionError, UsageError
 
 log = logging.getLogger(__name__)
@@ -75,12 +76,6 @@ class DomainRule:
             raise UsageError(f"{shown(url)} is outside allowed_domains {self.domains}")
 
 
-def shown(url: str) -> str:
-    """An address as the trace keeps it: without query and fragment, where a page sending
-    what was typed (a secret, letter by letter) puts it."""
-    return urlsplit(url)._replace(query="", fragment="").geturl()
-
-
 class DomainLimit:
     """A context's ``allowed_domains`` in force: the route's refusals, and the proxy's.
 
@@ -119,7 +114,7 @@ class DomainLimit:
     def refuse(self, host: str, address: str) -> None:
         """The proxy refused to connect to ``host`` (called from its threads)."""
         self._refused.append((host, address))
-        log.info("proxy refused %s: not in allowed_domains %s", shown(address), self.rule.domains)
+        log.info("proxy refused %s: not in allowed_domains %s", address, self.rule.domains)
 
     def _asked_for(self, url: str) -> None:
         self._asked.add((urlsplit(url).hostname or "").lower())
@@ -160,7 +155,7 @@ def goto(page: Any, url: str, limit: DomainLimit | None) -> None:
     try:
         page.goto(url, wait_until="load")
     except Exception as exc:
-        if type(exc).__name__ == "TargetClosedError":
+        if is_browser_gone(exc):  # browser_gone() around it says what happened
             raise
         reason = str(exc).splitlines()[0].removeprefix("Page.goto: ")
         if limit is not None and (hops := limit.blocked[before:]):

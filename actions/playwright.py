@@ -35,7 +35,7 @@ from actions.schema import (
     TypeText,
     Wait,
 )
-from actions.secret_boxes import blacked_out, secret_boxes
+from actions.secret_boxes import secret_boxes
 from actions.typing_focus import focus_field
 from agent.errors import (
     ActionError,
@@ -115,7 +115,8 @@ class PlaywrightExecutor:
                 proxy=limit.proxy if limit else None,
             )  # fmt: skip
         except BaseException:
-            close_quietly(limit)
+            if limit is not None:
+                limit.close()
             raise
         executor = cls(page, owned=(*owned, limit) if limit else owned)
         executor.domain_limit = limit
@@ -219,7 +220,7 @@ class PlaywrightExecutor:
         scale = shot.size[0] / viewport["width"] if viewport else self.device_scale_factor
         self._capture_scale = scale
         shot = Screenshot(image=shot.image, scale=scale, source=self._page.url)
-        return blacked_out(shot, hidden, scale)
+        return shot.blacked_out([[v * scale for v in box] for box in hidden], margin=1)
 
     def hide(self, values: list[str], *, least: int) -> None:
         """Black out, in every capture from now on, where the page shows one of ``values``

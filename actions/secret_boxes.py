@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from perception.screen import Screenshot
-
 # Letters and digits only, lower case: a field that upper-cases, reformats or cuts to a
 # prefix still holds the secret's start in this form.
 BOXES_JS = r"""
@@ -77,19 +75,3 @@ def secret_boxes(page: Any, values: list[str], least: int) -> list[tuple[float, 
                 size = page.viewport_size or {"width": 10_000, "height": 10_000}
                 found.append((0.0, 0.0, float(size["width"]), float(size["height"])))
     return found
-
-
-def blacked_out(shot: Screenshot, boxes: list[tuple[float, ...]], scale: float) -> Screenshot:
-    """The capture with each box (CSS pixels) painted black, a pixel of margin around it."""
-    if not boxes:
-        return shot
-    from PIL import ImageDraw
-
-    image = shot.image.copy()
-    draw = ImageDraw.Draw(image)
-    for left, top, right, bottom in boxes:
-        draw.rectangle(
-            [left * scale - 1, top * scale - 1, right * scale + 1, bottom * scale + 1],
-            fill=(0, 0, 0),
-        )
-    return Screenshot(image=image, scale=shot.scale, origin=shot.origin, source=shot.source)

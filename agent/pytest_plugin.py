@@ -100,7 +100,7 @@ def ai(request: pytest.FixtureRequest) -> Iterator[Any]:
         endpoint=setting(request.config, "endpoint", marker),
         trace_dir=setting(request.config, "trace_dir", marker) or "runs",
         name=request.node.name,
-        **_cache_options(request, marker),
+        **_run_options(request, marker),
     )
     request.node.stash[_AGENT] = agent
     yield agent
@@ -108,7 +108,7 @@ def ai(request: pytest.FixtureRequest) -> Iterator[Any]:
     agent.close("failed" if report is not None and report.failed else None)
 
 
-def _cache_options(request: pytest.FixtureRequest, marker: pytest.Mark | None) -> dict[str, Any]:
+def _run_options(request: pytest.FixtureRequest, marker: pytest.Mark | None) -> dict[str, Any]:
     """The cache mode and a folder per test module (test names repeat across modules), and
     the secrets."""
     module = Path(str(request.node.path)).stem
@@ -150,7 +150,7 @@ def desktop_ai(request: pytest.FixtureRequest) -> Iterator[Any]:
         endpoint=setting(request.config, "endpoint", marker),
         trace_dir=setting(request.config, "trace_dir", marker) or "runs",
         name=request.node.name,
-        **_cache_options(request, marker),
+        **_run_options(request, marker),
     )
     request.node.stash[_AGENT] = agent
     yield agent

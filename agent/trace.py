@@ -157,14 +157,7 @@ class TraceWriter:
 
     @staticmethod
     def _save(shot: Screenshot, path: Path, masks: list[list[float]]) -> None:
-        if masks:
-            from PIL import ImageDraw
-
-            image = shot.image.copy()
-            draw = ImageDraw.Draw(image)
-            for box in masks:
-                draw.rectangle(box, fill=(0, 0, 0))
-            shot = Screenshot(image=image, scale=shot.scale, origin=shot.origin, source=shot.source)
+        shot = shot.blacked_out(masks)
         try:
             shot.save_jpeg(path)
         except OSError as exc:

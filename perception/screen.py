@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -54,6 +54,19 @@ class Screenshot:
     def open(cls, path: str | Path, *, scale: float = 1.0) -> Screenshot:
         """Read an image file from disk."""
         return cls.from_bytes(Path(path).read_bytes(), scale=scale, source=str(path))
+
+    def blacked_out(self, boxes: list[Any], *, margin: float = 0.0) -> Screenshot:
+        """A copy with each box ``(x0, y0, x1, y1)``, in image pixels, painted black (grown
+        by ``margin`` on every side); the capture itself when there are none."""
+        if not boxes:
+            return self
+        from PIL import ImageDraw
+
+        image = self.image.copy()
+        draw = ImageDraw.Draw(image)
+        for x0, y0, x1, y1 in boxes:
+            draw.rectangle([x0 - margin, y0 - margin, x1 + margin, y1 + margin], fill=(0, 0, 0))
+        return Screenshot(image=image, scale=self.scale, origin=self.origin, source=self.source)
 
     def save_jpeg(self, path: str | Path, *, quality: int = 75) -> None:
         """Write the capture as a JPEG (what traces keep, one per step)."""
