@@ -32,6 +32,7 @@ from agent.errors import (
     UsageError,
     UserError,
     VerificationFailed,
+    WorkLimitExceeded,
 )
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ __all__ = [
     "AmbiguousTarget",
     "BrowserNotFound",
     "CoordinateError",
+    "WorkLimitExceeded",
     "DisplayUnavailable",
     "ElementNotFound",
     "EndpointError",

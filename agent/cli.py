@@ -275,6 +275,7 @@ def _serve(args: Any, console: Console) -> int:
         make_engine(settings=settings), runs_dir=args.runs, token=token,
         capture_domains=args.capture_domains.split(",") if args.capture_domains else None,
         public_only=beyond,  # off loopback: /capture never reaches this machine or its LAN
+        max_work_s=args.max_work_seconds,
     )  # fmt: skip
     try:
         import uvicorn

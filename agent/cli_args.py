@@ -80,9 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="hosts /capture may open, comma-separated (with subdomains); default any, and "
         "off loopback only public addresses",
     )
+    serve.add_argument(
+        "--max-work-seconds", type=_positive, default=10.0, metavar="S",
+        help="stop the engine's work on one request after about S seconds (a 422): one costly "
+        "image cannot hold the engine longer (default 10)",
+    )  # fmt: skip
     serve.add_argument("--runs", type=Path, default=Path("runs"), help="the runs to list")
     engine_options(serve)
     return parser
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return number
 
 
 def _display_choice(value: str) -> str:

@@ -22,7 +22,9 @@ Every error the library raises on purpose derives from :class:`AgentError`::
     │   ├── ElementNotFound        nothing on the screen matches the description
     │   ├── AmbiguousTarget        several elements match equally well: nothing is guessed
     │   ├── ModelOutputError       the model's text holds no usable answer (kept as ``raw``)
-    │   └── CoordinateError        the model's coordinates are off the grid or not numbers
+    │   ├── CoordinateError        the model's coordinates are off the grid or not numbers
+    │   └── WorkLimitExceeded      the engine stopped at its work limit (agent serve's
+    │                              --max-work-seconds): the image needs more than that
     ├── ActionError                an action ran but did not do what it promised (retried)
     │   ├── OccludedTarget         something else is on top of the click point
     │   └── VerificationFailed     the screen did not change the way the step promised
@@ -151,6 +153,11 @@ class EngineCannotPlan(UserError):
 class UnexpectedDialog(UserError):
     """The page opened a confirm or prompt dialog that neither a ``dialog`` step nor the
     task's ``dialogs`` policy answers; it was dismissed (nothing answered in the user's name)."""
+
+
+class WorkLimitExceeded(ModelError):
+    """The engine's work on one image went past its limit and was stopped (``agent serve``
+    limits each request's work so that one costly image cannot hold the engine for minutes)."""
 
 
 class ActionError(AgentError):

@@ -43,6 +43,7 @@ from agent.server_guards import (
     docs_page,
     validation_errors,
 )
+from perception import budget
 from perception.elements import Element
 from perception.engine import Engine
 from perception.screen import Screenshot
@@ -50,9 +51,12 @@ from perception.screen import Screenshot
 log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 10_000_000
+"""The largest image accepted (decoded), 10 MB."""
 MAX_IMAGE_PIXELS = 40_000_000
 """An 8K screen is 33 M pixels; anything larger is refused before it is decoded."""
-"""The largest image accepted (decoded), 10 MB."""
+MAX_WORK_S = 10.0
+"""The engine's work on one request stops after about this long (``--max-work-seconds``): an
+ordinary screen takes the offline engine under a second, a screen tiled with words minutes."""
 MAX_CAPTURES = 2
 """Captures at once: each is a Chromium (hundreds of MB); more wait for a 429's retry."""
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
@@ -181,10 +185,13 @@ def create_app(
     token: str | None = None,
     capture_domains: list[str] | None = None,
     public_only: bool = False,
+    max_work_s: float = MAX_WORK_S,
 ) -> Any:
     """The FastAPI application. ``/capture`` may reach only ``capture_domains`` when given,
     and with ``public_only`` only public addresses (what a server off loopback should do:
-    its callers must not reach this machine's services or its private network)."""
+    its callers must not reach this machine's services or its private network). The engine's
+    work on one image stops after about ``max_work_s`` seconds with a 422, so that no request
+    holds the engine for longer than that."""
     if FastAPI is None:
         raise MissingDependency(
             "agent serve needs the 'server' extra: pip install 'gui-agent[server]'"
@@ -245,11 +252,12 @@ def create_app(
             holder.lock.acquire()
         try:
             try:
-                if every:
-                    found = engine.elements(shot)
-                else:
-                    element = engine.locate(shot, prompt).element
-                    found = [element] if element else []
+                with budget.work_limit(max_work_s):
+                    if every:
+                        found = engine.elements(shot)
+                    else:
+                        element = engine.locate(shot, prompt).element
+                        found = [element] if element else []
             except AgentError as exc:
                 raise HTTPException(422, str(exc)) from None
         finally:

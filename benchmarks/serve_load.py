@@ -81,7 +81,7 @@ def one(url: str, body: bytes) -> tuple[float, int]:
     return (time.perf_counter() - started) * 1000, status
 
 
-def tiled_text_b64(size: tuple[int, int] = (960, 540)) -> str:
+def tiled_text_b64(size: tuple[int, int] = (1920, 1080)) -> str:
     """A PNG tiled with small words edge to edge (about 120 KB at 1920x1080), base64."""
     import io
 

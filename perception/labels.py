@@ -16,9 +16,11 @@ import logging
 import shutil
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from perception import budget
 from perception.elements import Box
 from perception.ocr import RapidOcrReader, TextLine, _spread
 from perception.screen import Screenshot
@@ -61,6 +63,8 @@ def find_labels(gray: Any) -> list[LabelBox]:
         boxes[:, 2:] += boxes[:, :2]  # x, y, w, h -> x0, y0, x1, y1
         glyphs: list[list[int]] = []
         for i in range(1, count):
+            if i % 1024 == 0:
+                budget.check("finding the screen's labels")
             x, y, w, h, area = (int(v) for v in stats[i])
             if h > MAX_GLYPH_HEIGHT or w > MAX_GLYPH_WIDTH or (w < 2 and h < 6):
                 continue
@@ -77,7 +81,7 @@ def find_labels(gray: Any) -> list[LabelBox]:
     # inside a label of the other polarity is such a hole.
     out = [
         label
-        for label in found
+        for label in _checked(found, "finding the screen's labels")
         if not any(
             other.inverted != label.inverted
             and other.box.area > label.box.area
@@ -87,6 +91,15 @@ def find_labels(gray: Any) -> list[LabelBox]:
     ]
     out.sort(key=lambda label: (label.box.y0, label.box.x0))
     return out
+
+
+def _checked(items: list[Any], doing: str) -> Iterator[Any]:
+    """The items, with a work-limit check every 256 (these loops are quadratic: a screen tiled
+    with words makes them the longest work the offline engine does)."""
+    for i, item in enumerate(items):
+        if i % 256 == 0:
+            budget.check(doing)
+        yield item
 
 
 def _encloses(boxes: Any, index: int) -> bool:
@@ -103,7 +116,7 @@ def _group(glyphs: list[list[int]]) -> list[list[int]]:
     while changed:
         changed = False
         merged: list[list[int]] = []
-        for box in groups:
+        for box in _checked(groups, "grouping the screen's glyphs"):
             for into in merged:
                 h_gap = max(into[0], box[0]) - min(into[2], box[2])
                 v_gap = max(into[1], box[1]) - min(into[3], box[3])
@@ -182,6 +195,7 @@ class LabelReader:
                 text = str(texts[i]).strip() if i < len(texts) else ""
                 score = float(scores[i]) if i < len(scores) and text else 0.0
                 if score < UNSURE and self.use_tesseract:
+                    budget.check("reading unsure labels again")
                     second = _tesseract(crop)
                     if second is not None and second[1] > score:
                         text, score = second

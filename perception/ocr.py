@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.errors import MissingDependency
+from perception import budget
 from perception.elements import Box
 from perception.screen import Screenshot
 
@@ -139,6 +140,37 @@ def _spread(text: str, box: Box) -> list[Box]:
     ]
 
 
+class _Checked:
+    """An ONNX session of rapidocr's that checks the work limit before each pass it runs: the
+    recogniser runs one pass per six lines, so a screen of thousands of lines stops within one
+    pass of its limit (see :mod:`perception.budget`)."""
+
+    def __init__(self, session: Any, doing: str) -> None:
+        self._session = session
+        self._doing = doing
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        budget.check(self._doing)
+        return self._session(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+def _check_each_pass(engine: Any) -> None:
+    """Load rapidocr's detector and recogniser now and put a work-limit check before each of
+    their passes. Should its internals change shape, the checks between reads still hold."""
+    for load, doing in (
+        ("_load_det_model", "finding text on the screen"),
+        ("_load_rec_model", "reading the screen's text"),
+    ):
+        try:
+            model = getattr(engine, load)()
+            model.session = _Checked(model.session, doing)
+        except (AttributeError, TypeError):  # another rapidocr layout: lazily loaded, unchecked
+            log.debug("rapidocr has no %s: its passes are not checked one by one", load)
+
+
 class RapidOcrReader:
     """Reads text lines with rapidocr; one shared model per process, results cached per image."""
 
@@ -163,9 +195,9 @@ class RapidOcrReader:
                     ) from exc
                 # Its own logger prints every model path at INFO on stderr: keep it quiet.
                 # No angle classifier: screens show upright text, and it costs ~10% per read.
-                cls._engine = RapidOCR(
-                    params={"Global.log_level": "warning", "Global.use_cls": False}
-                )
+                engine = RapidOCR(params={"Global.log_level": "warning", "Global.use_cls": False})
+                _check_each_pass(engine)
+                cls._engine = engine
             return cls._engine
 
     def read(self, screenshot: Screenshot) -> list[TextLine]:
@@ -177,6 +209,7 @@ class RapidOcrReader:
         import numpy as np
 
         engine = self._load()
+        budget.check("before reading the screen's text")
         result = engine(np.asarray(screenshot.image), return_word_box=True)
         lines = self._lines(result)
         _give_back_memory()

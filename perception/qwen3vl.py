@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from agent.errors import MissingDependency, UsageError
+from perception import budget
 from perception.coords import GRID
 from perception.vlm import Message, VlmEngine
 
@@ -302,8 +303,14 @@ class Qwen3VLEngine(VlmEngine):
 
         inputs = self.inputs(messages, image)
         started = time.monotonic()
+        # Under a work limit (agent serve), decoding stops when the time is up, and a cut-short
+        # answer is an error, never parsed as if it were whole.
+        limit = {"max_time": left} if (left := budget.remaining()) is not None else {}
         with torch.inference_mode():
-            output = self.model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False)
+            output = self.model.generate(
+                **inputs, max_new_tokens=max_new_tokens, do_sample=False, **limit
+            )
+        budget.check("while the model answered")
         new = output[0][inputs["input_ids"].shape[1] :]
         text: str = self.processor.tokenizer.decode(new, skip_special_tokens=True)
         log.info(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from actions.retry import http_retrying
 from agent.errors import EndpointError, ModelError
+from perception import budget
 from perception.coords import GRID
 from perception.vlm import Message, VlmEngine, image_budget
 
@@ -106,6 +107,7 @@ class OpenAIEngine(VlmEngine):
         try:
             for attempt in http_retrying(attempts=1 + self.retries, retry_on=_Transient):
                 with attempt:
+                    budget.check("waiting for the model server")
                     reply = self._post(body)
         except _Transient as exc:
             raise EndpointError(

@@ -10,6 +10,7 @@ import logging
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
+from perception import budget
 from perception.coords import GRID
 from perception.elements import Box, Element
 from perception.engine import Located, Plan
@@ -124,6 +125,7 @@ class VlmEngine(ABC):
         return f'Is the text "{text}" visible on the screen?'
 
     def _ask(self, messages: list[Message], screenshot: Screenshot, tokens: int) -> str:
+        budget.check("before asking the model")
         raw = self.generate(messages, screenshot.image, max_new_tokens=tokens)
         self.last_raw = raw
         log.debug("%s answered: %r", self.name, raw[:500])

@@ -154,6 +154,12 @@ def test_binding_beyond_loopback_needs_a_token() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 2 and "--token" in result.stderr
+    for bad in ("0", "-3", "soon", "inf"):
+        result = subprocess.run(
+            [sys.executable, "-m", "agent.cli", "serve", "--max-work-seconds", bad],
+            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2 and "positive number of seconds" in result.stderr, bad
 
 
 def test_the_web_page_draws_the_boxes(
@@ -336,3 +342,17 @@ def test_a_server_off_loopback_captures_no_private_address(runs_dir: Path, site:
     for served in _serve(app):
         status, answer = call(f"{served}/api/v1/capture", {"url": "http://127.0.0.2:9/"})
         assert status == 403 and "outside allowed_domains" in answer["detail"], answer
+
+
+def test_one_costly_image_cannot_hold_the_engine(runs_dir: Path, login_png: str) -> None:
+    from benchmarks.serve_load import tiled_text_b64
+
+    app = create_app(OfflineEngine(use_dom=False), runs_dir=runs_dir, max_work_s=2)
+    for served in _serve(app):
+        # Unlimited, this 121 KB screenshot tiled with words keeps the engine busy for minutes.
+        tiled = {"description": "Sign in", "image": tiled_text_b64((1920, 1080))}
+        status, answer = call(f"{served}/api/v1/locate", tiled)
+        assert status == 422 and "more than the 2 s of work" in answer["detail"], answer
+        ordinary = {"description": "Sign in", "image": login_png}
+        status, answer = call(f"{served}/api/v1/locate", ordinary)
+        assert status == 200 and answer["text"] == "Sign in", answer
