@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -123,6 +124,19 @@ class HidesSecrets(Protocol):
     def hide(self, values: list[str], *, least: int) -> None:
         """Hide these values (and their starts of ``least`` characters or more) from now on."""
         ...
+
+
+ScreenMasker = Callable[[Screenshot], list[list[float]]]
+"""What a capture must black out: boxes in its image pixels (where the screen shows a secret)."""
+
+
+@runtime_checkable
+class MasksCaptures(Protocol):
+    """Blacks out, in every capture, the boxes its ``masker`` finds in it (a desktop, whose
+    fields cannot be read from the outside: the agent hands it a masker that reads the
+    screen)."""
+
+    masker: ScreenMasker | None
 
 
 @runtime_checkable

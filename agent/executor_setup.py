@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from actions.base import AnswersDialogs, Executor, HidesSecrets, KeepsDownloads
+from actions.base import AnswersDialogs, Executor, HidesSecrets, KeepsDownloads, MasksCaptures
 from agent.errors import UsageError
 from agent.run import Run
 from agent.secrets import PREFIX_MIN
@@ -34,3 +34,7 @@ def prepare(
     if run.secrets and isinstance(executor, HidesSecrets):
         # Before anything is captured: a model, the trace and the report see only black there.
         executor.hide(list(run.secrets.values.values()), least=PREFIX_MIN)
+    elif run.secrets and isinstance(executor, MasksCaptures):
+        from agent.screen_secrets import SecretMasker
+
+        executor.masker = SecretMasker(run.secrets)  # a desktop: read from its pixels

@@ -330,3 +330,52 @@ def test_more_distinct_characters_than_spare_keycodes_are_typed_in_chunks(
         ai.click("Save")
         ai.expect("Saved")
     assert out.read_text(encoding="utf-8") == greek
+
+
+class _Seeing(OfflineEngine):
+    """The offline engine, keeping every image it is given (what a model would be sent)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[Any] = []
+
+    def locate(self, screenshot: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen.append(screenshot)
+        return super().locate(screenshot, *args, **kwargs)
+
+    def find_text(self, screenshot: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen.append(screenshot)
+        return super().find_text(screenshot, *args, **kwargs)
+
+
+def test_a_secret_on_a_desktop_is_blacked_out_in_its_field_and_where_it_is_echoed(
+    x_display: Any, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from agent.secrets import secret_pattern
+    from perception.ocr import RapidOcrReader
+    from perception.screen import Screenshot
+
+    secret = "Tangerine42"
+    found = secret_pattern(secret)
+    out = tmp_path / "saved.txt"
+    engine = _Seeing()
+    command = f"{sys.executable} {ROOT / 'tests' / 'fixtures' / 'desktop' / 'echo_form.py'} {out}"
+    with Agent.desktop(
+        command, engine=engine, window="Echo form", secrets={"CODE": secret}, trace_dir=tmp_path
+    ) as ai:
+        ai.type(secret, into="old text")
+        ai.click("Save")
+        ai.expect("Saved as")
+        raw, _ = ai.executor.grab()
+        shown = ai.executor.capture()
+    assert out.read_text(encoding="utf-8") == secret  # typed for real
+    reader = RapidOcrReader()
+    unmasked = " ".join(line.text for line in reader.read(Screenshot(image=raw)))
+    assert len(found.findall(unmasked)) == 2, unmasked  # the screen shows it twice
+    saved = [Screenshot(image=Image.open(p).convert("RGB")) for p in tmp_path.rglob("step-*.jpg")]
+    for shot in [shown, *engine.seen, *saved]:
+        text = " ".join(line.text for line in reader.read(shot))
+        assert not found.search(text), text
+    assert len(engine.seen) >= 3 and saved

@@ -8,6 +8,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
+import pytest
 from PIL import ImageStat
 
 from agent.secrets import PREFIX_MIN, Secrets
@@ -98,3 +99,29 @@ def test_a_field_that_keeps_part_of_a_secret_fails_without_quoting_it(
     shot = Image.open(path.parent / (trace.steps[0].screenshot or "")).convert("L")
     left, top, right, bottom = trace.steps[0].element["box"]  # type: ignore[index]
     assert ImageStat.Stat(shot.crop((left + 2, top + 2, right - 2, bottom - 2))).mean[0] < 20
+
+
+def test_a_desktop_screen_is_read_for_secrets_and_a_kept_prefix_fails_the_check() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    from agent.errors import VerificationFailed
+    from agent.screen_secrets import SecretMasker
+    from perception.elements import Box
+    from perception.screen import Screenshot
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 20)
+    image = Image.new("RGB", (600, 140), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((20, 20), "TANGER", fill="black", font=font)  # a field that kept a prefix
+    draw.text((20, 80), "Account tangerine42 saved", fill="black", font=font)  # an echo
+    masker = SecretMasker(Secrets({"CODE": "Tangerine42"}))
+    shot = Screenshot(image=image)
+    masked = shot.blacked_out(masker(shot))
+    assert len(masker.found) == 2
+    field = Box(x0=10, y0=10, x1=300, y1=50)
+    with pytest.raises(VerificationFailed, match="only the first 6 of the secret's 11"):
+        masker.check_field(field, "Tangerine42")
+    assert masker.check_field(Box(x0=10, y0=70, x1=590, y1=110), "Tangerine42")
+    assert masker.check_field(Box(x0=400, y0=10, x1=590, y1=50), "Tangerine42") is None
+    left = " ".join(line.text for line in masker._ocr.read(masked))
+    assert "Account" in left and "saved" in left and "tang" not in left.lower()

@@ -14,6 +14,7 @@ from actions.base import TellsSelects
 from actions.retry import polling
 from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
 from agent.errors import UsageError, VerificationFailed
+from agent.screen_secrets import SecretMasker
 from agent.step.act import (
     Watch,
     act,
@@ -56,7 +57,7 @@ from agent.step.goals import run_goal
 from agent.step.locate import locate
 from agent.step.reads import POLL_S, extract, find_text, poll_for, present
 from agent.step.registry import Registry
-from perception.elements import Element
+from perception.elements import Box, Element
 from perception.matching import EDITABLE, Intent
 
 PRESS_WINDOW_S = 1.0
@@ -166,8 +167,14 @@ def _typed_on_screen(step: StepRun, args: TypeArgs, element: Element | None) -> 
     shot = step.capture()
     with step.timed("verify"):
         secrets = step.ctx.secrets
-        if secrets.uses(args.text):
-            said = check_secret(shot, box, len(secrets.reveal(args.text)))
+        if secrets.uses(held := secrets.mask(args.text)):  # a placeholder, or a value typed as is
+            secret = secrets.reveal(held)
+            masker = getattr(step.executor, "masker", None)
+            pad = box.height / 2  # OCR's line boxes are taller than the text named
+            right = box.x1 if whole else shot.size[0]  # named by its old text: runs right
+            area = Box(x0=box.x0 - pad, y0=box.y0 - pad, x1=right + pad, y1=box.y1 + pad)
+            read = masker.check_field(area, secret) if isinstance(masker, SecretMasker) else None
+            said = read or check_secret(shot, box, len(secret))
         elif not readable(args.text):
             said = check_changed(was, shot, box)
         else:
