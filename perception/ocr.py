@@ -154,6 +154,8 @@ class _Checked:
         return self._session(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_session":  # copy and pickle probe a bare instance
+            raise AttributeError(name)
         return getattr(self._session, name)
 
 
