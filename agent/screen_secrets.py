@@ -14,15 +14,14 @@ import logging
 import re
 
 from agent.errors import VerificationFailed
-from agent.secrets import Secrets, secret_pattern
+from agent.secrets import SEPARATORS, Secrets, secret_pattern
 from perception.elements import Box
 from perception.ocr import RapidOcrReader, TextLine
 from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
 
-_NOT_SECRET = re.compile(r"[\s\-./()]")
-"""The separators a field may put between a secret's characters (``4111 1111``)."""
+_NOT_SECRET = re.compile(SEPARATORS)
 
 
 class SecretMasker:
@@ -71,7 +70,7 @@ class SecretMasker:
         for pattern in self._patterns:
             for match in pattern.finditer(line.text):
                 start = len(line.text[: match.start()].replace(" ", ""))
-                length = len(re.sub(_NOT_SECRET, "", match.group()))
+                length = len(_NOT_SECRET.sub("", match.group()))
                 end = start + len(match.group().replace(" ", ""))
                 out.append((line.span_box(start, end), length))
         return out

@@ -85,7 +85,9 @@ class Secrets:
 
 PREFIX_MIN = 6
 """The shortest start of a secret masked on its own (a field with ``maxlength`` keeps one)."""
-_SEPARATOR = r"[\s\-./()]{0,2}"
+SEPARATORS = r"[\s\-./()]"
+"""Characters a field may put between a secret's characters (``4111 1111``)."""
+_SEPARATOR = SEPARATORS + "{0,2}"
 """What a field that reformats may put between characters (a card number's spaces)."""
 _ESCAPED = (
     r"(?:\\|%[0-9A-Fa-f]{2}|&[#\w]{1,8};|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|[^0-9A-Za-z\s]){1,3}"

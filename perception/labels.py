@@ -16,7 +16,7 @@ import logging
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,9 +62,7 @@ def find_labels(gray: Any) -> list[LabelBox]:
         boxes = stats[1:, :4].copy()
         boxes[:, 2:] += boxes[:, :2]  # x, y, w, h -> x0, y0, x1, y1
         glyphs: list[list[int]] = []
-        for i in range(1, count):
-            if i % 1024 == 0:
-                budget.check("finding the screen's labels")
+        for i in _checked(range(1, count), "finding the screen's labels"):
             x, y, w, h, area = (int(v) for v in stats[i])
             if h > MAX_GLYPH_HEIGHT or w > MAX_GLYPH_WIDTH or (w < 2 and h < 6):
                 continue
@@ -93,7 +91,7 @@ def find_labels(gray: Any) -> list[LabelBox]:
     return out
 
 
-def _checked(items: list[Any], doing: str) -> Iterator[Any]:
+def _checked(items: Iterable[Any], doing: str) -> Iterator[Any]:
     """The items, with a work-limit check every 256 (these loops are quadratic: a screen tiled
     with words makes them the longest work the offline engine does)."""
     for i, item in enumerate(items):

@@ -179,10 +179,15 @@ class RapidOcrReader:
     name = "rapidocr"
     _lock = threading.Lock()
     _engine: Any = None
+    _results: OrderedDict[str, list[TextLine]] = OrderedDict()
+    _results_size = 0
+    _results_lock = threading.Lock()
 
     def __init__(self, *, cache_size: int = 16) -> None:
-        self._cache: OrderedDict[str, list[TextLine]] = OrderedDict()
-        self._cache_size = cache_size
+        # One cache for the process: the desktop's secret masker and the engine read the same
+        # capture once between them. It holds the most any reader asked for.
+        self._cache = RapidOcrReader._results
+        RapidOcrReader._results_size = max(RapidOcrReader._results_size, cache_size)
 
     @classmethod
     def _load(cls) -> Any:
@@ -205,9 +210,10 @@ class RapidOcrReader:
     def read(self, screenshot: Screenshot) -> list[TextLine]:
         """All text lines on the capture, top to bottom."""
         key = screenshot.digest
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
+        with self._results_lock:  # shared by every reader, on any thread
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
         import numpy as np
 
         engine = self._load()
@@ -215,9 +221,10 @@ class RapidOcrReader:
         result = engine(np.asarray(screenshot.image), return_word_box=True)
         lines = self._lines(result)
         _give_back_memory()
-        self._cache[key] = lines
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._results_lock:
+            self._cache[key] = lines
+            while len(self._cache) > RapidOcrReader._results_size:
+                self._cache.popitem(last=False)
         log.debug("OCR read %d lines from %s", len(lines), screenshot.source or "a capture")
         return lines
 

@@ -361,9 +361,9 @@ def test_a_secret_on_a_desktop_is_blacked_out_in_its_field_and_where_it_is_echoe
     found = secret_pattern(secret)
     out = tmp_path / "saved.txt"
     engine = _Seeing()
-    command = f"{sys.executable} {ROOT / 'tests' / 'fixtures' / 'desktop' / 'echo_form.py'} {out}"
+    command = f"{sys.executable} {FORM} {out} --echo"
     with Agent.desktop(
-        command, engine=engine, window="Echo form", secrets={"CODE": secret}, trace_dir=tmp_path
+        command, engine=engine, window="Unicode form", secrets={"CODE": secret}, trace_dir=tmp_path
     ) as ai:
         ai.type(secret, into="old text")
         ai.click("Save")

@@ -47,17 +47,23 @@ def check_changed(before: Screenshot | None, after: Screenshot, box: Box) -> str
     return "the field changed (OCR cannot read this script back)"
 
 
+def field_area(box: Box, width: int, *, whole_field: bool) -> Box:
+    """Where a field's text shows: the field's own box, or, when the step named the field by
+    its old text, from that text to the right edge (where the new text runs), half a line
+    taller on each side (OCR's line boxes are taller than the text)."""
+    if whole_field:
+        return box
+    pad = box.height * 0.5
+    return Box(x0=box.x0 - pad, y0=box.y0 - pad, x1=width, y1=box.y1 + pad)
+
+
 def check_typed(shot: Screenshot, box: Box, typed: str, *, whole_field: bool) -> str:
     """What the field shows, when it is close enough to ``typed``; VerificationFailed if not.
 
     ``whole_field``: the box is the field's; else it is text the step named the field by (its
     old content), and the field is read from there to the right, where the new text runs.
     """
-    if not whole_field:
-        width, _ = shot.size
-        pad = box.height * 0.5
-        box = Box(x0=box.x0 - pad, y0=box.y0 - pad, x1=width, y1=box.y1 + pad)
-    crop = _crop(shot, box)
+    crop = _crop(shot, field_area(box, shot.size[0], whole_field=whole_field))
     try:
         lines = _reader.read(crop)
     except MissingDependency:

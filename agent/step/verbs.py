@@ -52,12 +52,18 @@ from agent.step.expectations import (
     expect_shown_in,
     said_by_a_dialog,
 )
-from agent.step.field_pixels import check_changed, check_secret, check_typed, readable
+from agent.step.field_pixels import (
+    check_changed,
+    check_secret,
+    check_typed,
+    field_area,
+    readable,
+)
 from agent.step.goals import run_goal
 from agent.step.locate import locate
 from agent.step.reads import POLL_S, extract, find_text, poll_for, present
 from agent.step.registry import Registry
-from perception.elements import Box, Element
+from perception.elements import Element
 from perception.matching import EDITABLE, Intent
 
 PRESS_WINDOW_S = 1.0
@@ -170,9 +176,7 @@ def _typed_on_screen(step: StepRun, args: TypeArgs, element: Element | None) -> 
         if secrets.uses(held := secrets.mask(args.text)):  # a placeholder, or a value typed as is
             secret = secrets.reveal(held)
             masker = getattr(step.executor, "masker", None)
-            pad = box.height / 2  # OCR's line boxes are taller than the text named
-            right = box.x1 if whole else shot.size[0]  # named by its old text: runs right
-            area = Box(x0=box.x0 - pad, y0=box.y0 - pad, x1=right + pad, y1=box.y1 + pad)
+            area = field_area(box, shot.size[0], whole_field=whole)
             read = masker.check_field(area, secret) if isinstance(masker, SecretMasker) else None
             said = read or check_secret(shot, box, len(secret))
         elif not readable(args.text):
