@@ -14,4 +14,4 @@ lint: setup
 
 test: lint
 	@scripts/setup.sh --serve
-	.venv/bin/pytest
+	.venv/bin/pytest -n 2

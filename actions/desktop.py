@@ -123,7 +123,7 @@ class DesktopExecutor:
                 f"the program {self.program.command!r} exited (status {status}) during the run"
             )
         if self.window:
-            found: Window | None = find_window(self.env, self.window)
+            found: Window | None = find_window(self.env, self.window, program=self.program)
             if found is None:
                 raise ActionError(f"no window titled {self.window!r} on {self.display}")
             region = {"left": found.x, "top": found.y, "width": found.width,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from actions.retry import polling
+from actions.x11_windows import Window, connection, visible_windows
 from agent.errors import DisplayUnavailable, UsageError
 
 log = logging.getLogger(__name__)
@@ -29,27 +30,21 @@ WINDOW_WAIT_S = 15.0
 _DISPLAY_RE = re.compile(r"^[\w.-]*:\d+(\.\d+)?$")
 
 
-@dataclass(frozen=True)
-class Window:
-    """A top-level X window: its id, title and box in screen pixels (x, y, width, height)."""
-
-    id: str
-    title: str
-    x: int
-    y: int
-    width: int
-    height: int
-
-
 class VirtualDisplay:
     """An Xvfb server on a free display number, for as long as the object is entered.
 
     Args:
         size: Screen width and height in pixels.
+        font_path: Folders of X core fonts to use instead of the server's default path (the
+            built-in fonts come last, as in Xvfb's own path); the tests use it to try
+            programs under other font sets.
     """
 
-    def __init__(self, size: tuple[int, int] = (1280, 800)) -> None:
+    def __init__(
+        self, size: tuple[int, int] = (1280, 800), *, font_path: list[str] | None = None
+    ) -> None:
         self.size = size
+        self.font_path = font_path
         self.name = ""
         self.xauthority = ""
         self._process: subprocess.Popen[bytes] | None = None
@@ -68,6 +63,8 @@ class VirtualDisplay:
         width, height = self.size
         command = [xvfb, "-displayfd", str(write), "-screen", "0", f"{width}x{height}x24",
                    "-nolisten", "tcp", "-noreset"]  # fmt: skip
+        if self.font_path is not None:
+            command += ["-fp", ",".join([*self.font_path, "built-ins"])]
         log.info("starting a virtual display (Xvfb %dx%d)", width, height)
         self._process = subprocess.Popen(
             command, pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -199,47 +196,34 @@ def x_env(display: str, xauthority: str | None) -> dict[str, str]:
     return env
 
 
-_WINDOW_LINE = re.compile(
-    r'^\s*(0x[0-9a-f]+) (?:"(?P<title>.*?)":|\(has no name\)).*?'
-    r"(?P<w>\d+)x(?P<h>\d+)[+-]-?\d+[+-]-?\d+\s+\+(?P<x>-?\d+)\+(?P<y>-?\d+)\s*$"
-)
-
-
 def list_windows(env: dict[str, str]) -> list[Window]:
-    """Every named, mapped window on the display (``xwininfo -root -tree``), outermost first."""
-    if shutil.which("xwininfo") is None:
-        raise DisplayUnavailable("xwininfo is missing: sudo apt-get install -y x11-utils")
-    try:
-        out = subprocess.run(
-            ["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True, timeout=10
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise DisplayUnavailable(f"xwininfo hung on display {env.get('DISPLAY')}") from exc
-    if out.returncode != 0:
-        raise DisplayUnavailable(
-            f"cannot read the windows of display {env.get('DISPLAY')}: {out.stderr.strip()}"
-        )
-    windows = []
-    for line in out.stdout.splitlines():
-        match = _WINDOW_LINE.match(line)
-        if match and match["title"] and int(match["w"]) > 1 and int(match["h"]) > 1:
-            windows.append(
-                Window(
-                    id=match.group(1),
-                    title=match["title"],
-                    x=int(match["x"]),
-                    y=int(match["y"]),
-                    width=int(match["w"]),
-                    height=int(match["h"]),
-                )
-            )
-    return windows
+    """The named windows a person can see on the display, topmost first (not tooltips,
+    menus, unmapped or helper windows: :mod:`actions.x11_windows`)."""
+    with connection(env) as display:
+        return visible_windows(display)
 
 
-def find_window(env: dict[str, str], title: str) -> Window | None:
-    """The first window whose title contains ``title`` (case-insensitive)."""
+def find_window(
+    env: dict[str, str], title: str, *, program: Program | None = None
+) -> Window | None:
+    """The window to work in: the largest visible one whose title contains ``title``
+    (case-insensitive), the launched program's own first; while the program shows another
+    window above it (a dialog), that one.
+    """
+    windows = list_windows(env)
     wanted = title.casefold()
-    return next((w for w in list_windows(env) if wanted in w.title.casefold()), None)
+    named = [w for w in windows if wanted in w.title.casefold()]
+    if program is not None:
+        named = [w for w in named if program.owns(w)] or named
+    if not named:
+        return None
+    chosen = max(named, key=lambda w: w.area)
+    if program is not None:
+        above = windows[: windows.index(chosen)]
+        dialog = next((w for w in above if program.owns(w)), None)
+        if dialog is not None:
+            return dialog
+    return chosen
 
 
 class Program:
@@ -277,6 +261,15 @@ class Program:
             )
         log.info("launched %s (pid %d)", self.command, self.process.pid)
         return self
+
+    def owns(self, window: Window) -> bool:
+        """Whether the window is the program's: its process is in the program's session (when
+        the window names its process), else it appeared after the launch."""
+        if self.process is None:
+            return False
+        if window.pid is not None:
+            return _session(window.pid) == self.process.pid
+        return window.id not in self._before
 
     def exited(self) -> int | None:
         """The exit status if the program has ended, else None."""
@@ -329,3 +322,12 @@ class Program:
             except ProcessLookupError:
                 pass
             process.wait()
+
+
+def _session(pid: int) -> int | None:
+    """The session id of a process (programs are launched as session leaders), None when it is
+    gone or not on this machine."""
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return None

@@ -62,16 +62,22 @@ def find_labels(gray: Any) -> list[LabelBox]:
         boxes = stats[1:, :4].copy()
         boxes[:, 2:] += boxes[:, :2]  # x, y, w, h -> x0, y0, x1, y1
         glyphs: list[list[int]] = []
+        specks: list[list[int]] = []
         for i in _checked(range(1, count), "finding the screen's labels"):
             x, y, w, h, area = (int(v) for v in stats[i])
-            if h > MAX_GLYPH_HEIGHT or w > MAX_GLYPH_WIDTH or (w < 2 and h < 6):
+            if h > MAX_GLYPH_HEIGHT or w > MAX_GLYPH_WIDTH:
+                continue
+            if w < 2 and h < 6:
+                # The dot of an "i", a "!" or a "÷": part of a label, never one on its own
+                # (alone, "÷" reads as "-" and "i" as "1").
+                specks.append([x, y, x + w, y + h])
                 continue
             if w > 6 and h > 6 and area > 0.9 * w * h:
                 continue  # a solid face (a button's background), not a character
             if w >= 10 and h >= 10 and area < 0.5 * w * h and _encloses(boxes, i - 1):
                 continue  # a frame round a label (a button's border, square or rounded)
             glyphs.append([x, y, x + w, y + h])
-        for x0, y0, x1, y1 in _group(glyphs):
+        for x0, y0, x1, y1 in _with_specks(_group(glyphs), specks):
             if y1 - y0 >= 4 or x1 - x0 >= 4:
                 box = Box(x0=x0, y0=y0, x1=x1, y1=y1)
                 found.append(LabelBox(box=box, inverted=inverted))
@@ -107,8 +113,23 @@ def _encloses(boxes: Any, index: int) -> bool:
     return bool(inside.any())
 
 
+def _with_specks(groups: list[list[int]], specks: list[list[int]]) -> list[list[int]]:
+    """The groups grown by the specks stacked on them within 2 px (dots above or below)."""
+    for speck in _checked(specks, "grouping the screen's glyphs"):
+        for into in groups:
+            above_or_below = max(into[1], speck[1]) - min(into[3], speck[3]) <= 2
+            if above_or_below and into[0] <= speck[0] and speck[2] <= into[2]:
+                into[:] = [into[0], min(into[1], speck[1]), into[2], max(into[3], speck[3])]
+                break
+    return groups
+
+
 def _group(glyphs: list[list[int]]) -> list[list[int]]:
-    """Merge glyphs side by side (a word) or stacked within 2 px (the bars of "=", an "i")."""
+    """Merge glyphs side by side (a word) or stacked within 2 px (the bars of "=").
+
+    A narrow glyph ("!", "l", "1") sits in the middle of a fixed-width font's cell, so the gap
+    beside it is wider than between two letters of ordinary width.
+    """
     groups = sorted(glyphs)
     changed = True
     while changed:
@@ -119,7 +140,8 @@ def _group(glyphs: list[list[int]]) -> list[list[int]]:
                 h_gap = max(into[0], box[0]) - min(into[2], box[2])
                 v_gap = max(into[1], box[1]) - min(into[3], box[3])
                 height = max(into[3] - into[1], box[3] - box[1], 8)
-                if h_gap <= 0.45 * height and v_gap <= 2:
+                narrow = min(into[2] - into[0], box[2] - box[0]) <= 0.25 * height
+                if h_gap <= (0.6 if narrow else 0.45) * height and v_gap <= 2:
                     into[:] = [
                         min(into[0], box[0]),
                         min(into[1], box[1]),

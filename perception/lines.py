@@ -14,8 +14,11 @@ def merge_lines(labels: list[TextLine], lines: list[TextLine]) -> list[TextLine]
     """Labels and detector lines, each place read once.
 
     A detector line that is one label read again is dropped (the label reads short text
-    better); a line of several labels (words) stays beside them, so a phrase is found whole; a
-    label that spills out of a line (a block the grouping merged) gives way to it.
+    better), unless it reads a long label otherwise: then both readings stay (the label
+    reader may misread a phrase in a Type1 font, "fles" for "files", that the detector reads
+    right; two readings of one place are one candidate, not a tie). A line of several labels
+    (words) stays beside them, so a phrase is found whole; a label that spills out of a line (a
+    block the grouping merged) gives way to it.
     """
     dropped: set[int] = set()
     kept: list[TextLine] = []
@@ -28,13 +31,24 @@ def merge_lines(labels: list[TextLine], lines: list[TextLine]) -> list[TextLine]
                 inside.append(i)
             elif shared > 0:
                 spilling.append(i)
-        if len(inside) == 1 and not spilling:
+        if len(inside) == 1 and not spilling and _same_or_short(labels[inside[0]], line):
             continue
         dropped.update(spilling)
         kept.append(line)
     merged = [label for i, label in enumerate(labels) if i not in dropped] + kept
     merged.sort(key=lambda line: (round(line.box.y0 / 8), line.box.x0))
     return merged
+
+
+LONG_LABEL = 6
+"""Labels of at least this many characters (spaces aside) are prose the detector reads too."""
+
+
+def _same_or_short(label: TextLine, line: TextLine) -> bool:
+    """Whether a detector line over one label adds nothing: the same reading, or a short label
+    (a key, a button), which the label reader reads better."""
+    text = squash(label.text)
+    return text == squash(line.text) or len(text) < LONG_LABEL
 
 
 def line_candidates(query: Query, lines: list[TextLine], intent: Intent) -> list[Element]:

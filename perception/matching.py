@@ -79,6 +79,24 @@ EDITABLE = frozenset({"textbox", "searchbox", "combobox", "spinbutton"})
 SELECTABLE = frozenset({"combobox", "listbox"})
 _ARTICLES = ("the ", "a ", "an ")
 _FILLERS = re.compile(r"^(?:labell?ed|named|called|saying|that says|with text|with label)\s+")
+# One symbol drawn several ways: a calculator's multiply key shows "*" in one font and "×" in
+# another, OCR reads a lone bar as a CJK "一" or a dash. A text that is one of these alone
+# means the ASCII key people type.
+SYMBOLS = {
+    **dict.fromkeys("×✕✖∗⨯※", "*"),
+    **dict.fromkeys("÷∕⁄", "/"),
+    **dict.fromkeys("−–—‒―一", "-"),
+}
+# Glyphs OCR confuses in small and bitmap fonts ("0" read as "O", "l" as "1", "S" as "5", a
+# five-pixel "*" as "#"). A text equal to the description but for these is a near match: below
+# an exact reading, so a true "O" beside a "0" still wins, and two such readings tie rather
+# than one being guessed.
+_LOOKALIKE = str.maketrans("oil|!sb#m", "0111158*n")
+LOOKALIKE_MATCH = 0.92
+# For reading text back (expect), only letters a font can draw alike: an "m" squeezed into a
+# narrow bitmap cell reads as "n", an "l" as an "i". Digits are left alone, so "8" is never
+# taken for a "B" nor "10" for "1O".
+_LETTER_ALIKE = str.maketrans("ml|", "nii")
 _QUOTED = re.compile(r"[\"“”'‘’«»]([^\"“”'‘’«»]+)[\"“”'‘’«»]")
 
 
@@ -112,6 +130,7 @@ def normalize(text: str) -> str:
     """Lower case, unicode-folded, with runs of whitespace collapsed and edge punctuation cut."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = " ".join(text.split())
+    text = SYMBOLS.get(text, text)
     # Text that is nothing but punctuation ("*", "-", "." on calculator keys) stays as it is.
     return text.strip(" .:;,!?*\u2022-") or text
 
@@ -189,6 +208,13 @@ def _roles_in(text: str) -> frozenset[str]:
     return frozenset(roles)
 
 
+def contains_alike(text: str, part: str) -> int | None:
+    """Where ``part`` starts in ``text`` (both ``squash``-ed) if it is there but for letters
+    OCR draws alike; None if not."""
+    start = text.translate(_LETTER_ALIKE).find(part.translate(_LETTER_ALIKE))
+    return None if start < 0 or not part else start
+
+
 def text_similarity(query: str, text: str) -> float:
     """How well ``text`` matches ``query``, 0..1: exact 1, contained a little less, fuzzy below.
 
@@ -199,6 +225,8 @@ def text_similarity(query: str, text: str) -> float:
         return 0.0
     if q == t:
         return 1.0
+    if q.translate(_LOOKALIKE) == t.translate(_LOOKALIKE):
+        return LOOKALIKE_MATCH
     whole = fuzz.ratio(q, t) / 100
     if len(q) >= 3 and q in t:
         # Contained: good, but worse the more extra text surrounds it.

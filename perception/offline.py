@@ -29,6 +29,7 @@ from perception.matching import (
     INTERACTIVE,
     Intent,
     Query,
+    contains_alike,
     normalize,
     parse_description,
     score,
@@ -306,13 +307,22 @@ class OfflineEngine:
             ]
         else:
             sources = [lambda: self._ocr_lines(screenshot, required=False)]
+        read: list[TextLine] = []
         for source in sources:
-            for line in source():
+            read = source()
+            for line in read:
                 line_text = squash(line.text)
                 if target and target in line_text:
                     start = line_text.index(target)
                     box = line.span_box(start, start + len(target))
                     return Element(box=box, text=line.text, role="text", engine="offline/ocr")
+        # Read but for glyphs the font draws alike ("Renove" in a narrow bitmap font): found,
+        # and the element carries the reading, so the trace shows what was on the screen.
+        for line in read:
+            at = contains_alike(squash(line.text), target)
+            if at is not None:
+                box = line.span_box(at, at + len(target))
+                return Element(box=box, text=line.text, role="text", engine="offline/ocr")
         return None
 
     def elements(self, screenshot: Screenshot, *, page: Any = None) -> list[Element]:

@@ -18,8 +18,9 @@ TORCH="${GUI_AGENT_TORCH-torch==2.13.0}"
 PYTHON="${PYTHON:-python3}"
 # Chromium for the browser, fonts so pages render text, Xvfb/xdotool/x11-utils for desktops,
 # tesseract for the desktop OCR fallback, python3-tk (pyautogui imports tkinter), x11-apps
-# (xcalc, the desktop example's program), python3-venv for the virtual environment.
-APT_PACKAGES=(chromium fonts-dejavu-core fonts-liberation xvfb xdotool x11-utils x11-apps
+# (xcalc, the desktop example's program), xfonts-utils (mkfontdir: the tests try xcalc under
+# other font set-ups, benchmarks/font_setups.py), python3-venv for the virtual environment.
+APT_PACKAGES=(chromium fonts-dejavu-core fonts-liberation xvfb xdotool x11-utils x11-apps xfonts-utils
               tesseract-ocr tesseract-ocr-eng python3-tk python3-venv)
 
 say() { printf 'setup: %s\n' "$*" >&2; }

@@ -175,3 +175,30 @@ def test_a_description_that_is_an_elements_whole_text_keeps_its_role_words_as_wo
     link = score(query, text="Open the second page in a new tab", role="link", intent=Intent.CLICK)
     tab = score(query, text="second page", role="tab", intent=Intent.CLICK)
     assert link >= 0.95 and link > tab
+
+
+@pytest.mark.parametrize(
+    "key,shown", [("*", "×"), ("*", "※"), ("/", "÷"), ("-", "−"), ("-", "一"), ("-", "—")]
+)
+def test_a_symbol_key_matches_however_the_font_draws_it(key: str, shown: str) -> None:
+    # xcalc's divide key shows "÷" once a symbol font is installed; OCR reads a bar as "一".
+    assert text_similarity(key, shown) == 1.0
+    assert text_similarity("y^x", "y^×") < 1.0  # inside a longer label it stays a letter
+
+
+def test_glyphs_ocr_confuses_are_a_near_match_below_the_exact_one() -> None:
+    from perception.matching import LOOKALIKE_MATCH
+
+    assert text_similarity("0", "O") == LOOKALIKE_MATCH < text_similarity("0", "0")
+    assert text_similarity("sin", "s1n") == LOOKALIKE_MATCH
+    assert text_similarity("*", "#") == LOOKALIKE_MATCH  # a five-pixel star
+    assert text_similarity("7", "T") < 0.9
+
+
+def test_reading_back_tolerates_only_letters_drawn_alike() -> None:
+    from perception.matching import contains_alike, squash
+
+    line = squash("Renove all files?")
+    assert contains_alike(line, squash("Remove all files?")) == 0
+    assert contains_alike(squash("total: 1O"), squash("10")) is None  # digits stay exact
+    assert contains_alike(squash("B"), squash("8")) is None

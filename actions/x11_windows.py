@@ -1,0 +1,182 @@
+"""The windows a person sees on an X display, read with python-xlib.
+
+``xwininfo -root -tree`` lists every window with a name, mapped or not: GTK's hidden helper
+windows, unmapped dialogs, tooltips and popup menus carry the program's name too, and the first
+title match was often one of them. Here a window counts only when it is viewable (mapped, and
+its parents too), is not a popup (override-redirect, or typed tooltip, menu, dropdown,
+notification), and is larger than a few pixels. Under a reparenting window manager the named
+window is the client inside the manager's frame; its box is the client's, on the screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from agent.errors import DisplayUnavailable, MissingDependency
+
+log = logging.getLogger(__name__)
+
+MIN_SIDE = 20
+"""Smaller windows are helpers (GTK's 10x10 leader, input-only stubs), not what a person uses."""
+POPUP_TYPES = frozenset(
+    {"TOOLTIP", "MENU", "POPUP_MENU", "DROPDOWN_MENU", "COMBO", "NOTIFICATION", "DND"}
+)
+"""_NET_WM_WINDOW_TYPE_* values of windows that are not a program's window."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A top-level window a person can see.
+
+    Attributes:
+        id: The X window id, as hex (``0x1a00007``).
+        title: Its title (``_NET_WM_NAME``, else ``WM_NAME``).
+        x, y, width, height: Its box on the screen, in screen pixels.
+        pid: The process that owns it (``_NET_WM_PID``), when the program says.
+    """
+
+    id: str
+    title: str
+    x: int
+    y: int
+    width: int
+    height: int
+    pid: int | None = None
+
+    @property
+    def area(self) -> int:
+        """Its size in pixels."""
+        return self.width * self.height
+
+
+@contextmanager
+def connection(env: dict[str, str]) -> Iterator[Any]:
+    """An Xlib connection to the display named in ``env``, closed when the block ends."""
+    try:
+        from Xlib import X  # noqa: F401
+        from Xlib.display import Display
+    except ImportError as exc:
+        raise MissingDependency(
+            f"reading windows needs python-xlib: pip install 'gui-agent[desktop]' ({exc})"
+        ) from exc
+    import os
+    import warnings
+
+    saved = os.environ.get("XAUTHORITY")
+    if env.get("XAUTHORITY"):
+        os.environ["XAUTHORITY"] = env["XAUTHORITY"]
+    try:
+        with warnings.catch_warnings():
+            # python-xlib never closes the authority file it reads: its leak, harmless.
+            warnings.simplefilter("ignore", ResourceWarning)
+            display = Display(env.get("DISPLAY"))
+    except Exception as exc:  # noqa: BLE001 - Xlib raises its own error types
+        raise DisplayUnavailable(f"cannot open display {env.get('DISPLAY')}: {exc}") from None
+    finally:
+        if saved is None:
+            os.environ.pop("XAUTHORITY", None)
+        else:
+            os.environ["XAUTHORITY"] = saved
+    try:
+        yield display
+    finally:
+        display.close()
+
+
+def visible_windows(display: Any) -> list[Window]:
+    """The named windows a person can see, topmost first."""
+    from Xlib import X, error
+
+    root = display.screen().root
+    atoms = _Atoms(display)
+    found: list[Window] = []
+    try:
+        tops = root.query_tree().children
+    except error.XError as exc:
+        raise DisplayUnavailable(f"cannot list the display's windows: {exc}") from None
+    for top in reversed(tops):  # query_tree lists bottom to top
+        try:
+            attributes = top.get_attributes()
+            if attributes.map_state != X.IsViewable or attributes.override_redirect:
+                continue
+            client = _client(top, atoms)
+            if client is None or _is_popup(client, atoms):
+                continue
+            title = _title(client, atoms)
+            geometry = client.get_geometry()
+            if not title or min(geometry.width, geometry.height) < MIN_SIDE:
+                continue
+            at = client.translate_coords(root, 0, 0)
+            found.append(
+                Window(
+                    id=hex(client.id),
+                    title=title,
+                    x=-at.x,
+                    y=-at.y,
+                    width=geometry.width,
+                    height=geometry.height,
+                    pid=_pid(client, atoms),
+                )
+            )
+        except error.XError:
+            continue  # it went away while being read
+    return found
+
+
+class _Atoms:
+    """The atoms read here, interned once per call."""
+
+    def __init__(self, display: Any) -> None:
+        self.wm_state = display.intern_atom("WM_STATE")
+        self.net_wm_name = display.intern_atom("_NET_WM_NAME")
+        self.utf8 = display.intern_atom("UTF8_STRING")
+        self.pid = display.intern_atom("_NET_WM_PID")
+        self.window_type = display.intern_atom("_NET_WM_WINDOW_TYPE")
+        self.display = display
+
+
+def _client(top: Any, atoms: _Atoms) -> Any:
+    """The window holding the program's properties: ``top`` itself on a bare X server, the
+    client inside a window manager's frame (the one with WM_STATE) otherwise."""
+    if top.get_property(atoms.wm_state, 0, 0, 2) is not None or _title(top, atoms):
+        return top
+    for child in top.query_tree().children:
+        if child.get_attributes().map_state != 2:  # X.IsViewable
+            continue
+        if child.get_property(atoms.wm_state, 0, 0, 2) is not None:
+            return child
+        inner = _client(child, atoms) if child.query_tree().children else None
+        if inner is not None:
+            return inner
+    return None
+
+
+def _title(window: Any, atoms: _Atoms) -> str:
+    prop = window.get_property(atoms.net_wm_name, atoms.utf8, 0, 1024)
+    if prop is not None and prop.value:
+        value = prop.value
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    name = window.get_wm_name()
+    if isinstance(name, bytes):
+        return name.decode("latin-1")
+    return name or ""
+
+
+def _pid(window: Any, atoms: _Atoms) -> int | None:
+    prop = window.get_property(atoms.pid, 0, 0, 1)  # 0: AnyPropertyType
+    return int(prop.value[0]) if prop is not None and len(prop.value) else None
+
+
+def _is_popup(window: Any, atoms: _Atoms) -> bool:
+    prop = window.get_property(atoms.window_type, 0, 0, 16)
+    if prop is None:
+        return False
+    for atom in prop.value:
+        name = atoms.display.get_atom_name(atom)
+        if name.removeprefix("_NET_WM_WINDOW_TYPE_") in POPUP_TYPES:
+            return True
+    return False
