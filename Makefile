@@ -13,5 +13,5 @@ lint: setup
 	.venv/bin/mypy
 
 test: lint
-	@scripts/setup.sh --serve
+	@scripts/setup.sh --test
 	.venv/bin/pytest -n 2

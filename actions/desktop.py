@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from actions.base import PageState, ScreenMasker
-from actions.display import Program, Window, find_window, x_env
+from actions.display import Program, Window, find_window, list_windows, x_env
 from actions.pyautogui_load import connect, load_pyautogui
 from actions.retry import polling
 from actions.schema import (
@@ -93,6 +93,7 @@ class DesktopExecutor:
         # pixel): actions carry points in that capture's pixels.
         self._origin = (0, 0)
         self._scale = 1.0
+        self._window: Window | None = None  # the window of the latest capture, if one
         self._gui = load_pyautogui(display, self.env.get("XAUTHORITY"))
         self._backend = getattr(self._gui, "platformModule", None)
         self._connection = connect(self._gui, display, self.env.get("XAUTHORITY", ""))
@@ -126,9 +127,8 @@ class DesktopExecutor:
             found: Window | None = find_window(self.env, self.window, program=self.program)
             if found is None:
                 raise ActionError(f"no window titled {self.window!r} on {self.display}")
-            region = {"left": found.x, "top": found.y, "width": found.width,
-                      "height": found.height}  # fmt: skip
-            return region, found.title
+            self._window = found
+            return _on_screen(found, self._mss.monitors[0]), found.title
         return dict(self._mss.monitors[0]), f"display {self.display}"
 
     def grab(self) -> tuple[Any, str]:
@@ -177,9 +177,11 @@ class DesktopExecutor:
                     gui.click(x, y, clicks=clicks, interval=_interval(clicks), button=button)
                 case Hover(point=point):
                     gui.moveTo(*self._screen_point(point))
-                case TypeText():
+                case TypeText(point=point):
+                    self._focus_for_keys(point)
                     self._type(action)
                 case Press(keys=keys):
+                    self._focus_for_keys(None)
                     gui.hotkey(*_key_names(keys))
                 case Scroll(point=point, dx=dx, dy=dy):
                     at = self._screen_point(point) if point else (None, None)
@@ -207,6 +209,31 @@ class DesktopExecutor:
             raise UsageError(
                 "stopped: the mouse was moved into a screen corner (pyautogui's fail-safe)"
             ) from None
+
+    def _focus_for_keys(self, point: Point | None) -> None:
+        """Give the keyboard focus to the window the keys are for: the one at the typing point,
+        else the captured window, else the one under the pointer, else the launched
+        program's."""
+        if self._connection is None:
+            return
+        from actions.x11_focus import focus_window
+
+        windows = list_windows(self.env)
+        target = None
+        if point is not None:
+            x, y = self._screen_point(point)
+            target = next((w for w in windows if w.contains(x, y)), None)
+        if target is None and self._window is not None:
+            target = next((w for w in windows if w.id == self._window.id), None)
+        if target is None:
+            x, y = self._gui.position()
+            target = next((w for w in windows if w.contains(x, y)), None)
+        if target is None and self.program is not None:
+            target = next((w for w in windows if self.program.owns(w)), None)
+        if target is None and windows:
+            target = windows[0]
+        if target is not None and not focus_window(self._connection, int(target.id, 16)):
+            log.info("the window %r did not take the keyboard focus", target.title)
 
     def _type(self, action: TypeText) -> None:
         gui = self._gui
@@ -280,6 +307,17 @@ class DesktopExecutor:
                 self._backend._display = None  # type: ignore[union-attr]
             self._connection.close()
             self._connection = None
+
+
+def _on_screen(window: Window, screen: dict[str, int]) -> dict[str, int]:
+    """The part of the window on the screen (a dialog may open partly off it, and X refuses
+    to capture outside the screen)."""
+    left, top = max(window.x, screen["left"]), max(window.y, screen["top"])
+    right = min(window.x + window.width, screen["left"] + screen["width"])
+    bottom = min(window.y + window.height, screen["top"] + screen["height"])
+    if right <= left or bottom <= top:
+        raise ActionError(f"the window {window.title!r} is off the screen")
+    return {"left": left, "top": top, "width": right - left, "height": bottom - top}
 
 
 def _key_names(keys: str) -> list[str]:

@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 XVFB_START_S = 10.0
 WINDOW_WAIT_S = 15.0
+WM_WAIT_S = 10.0
+"""How long a window manager may take to take over the display."""
+DEFAULT_SCREEN = (1920, 1080)
+"""A virtual display's size: ordinary dialogs (a GTK Save dialog is ~850 px tall) fit on it."""
 _DISPLAY_RE = re.compile(r"^[\w.-]*:\d+(\.\d+)?$")
 
 
@@ -41,7 +45,7 @@ class VirtualDisplay:
     """
 
     def __init__(
-        self, size: tuple[int, int] = (1280, 800), *, font_path: list[str] | None = None
+        self, size: tuple[int, int] = DEFAULT_SCREEN, *, font_path: list[str] | None = None
     ) -> None:
         self.size = size
         self.font_path = font_path
@@ -156,7 +160,7 @@ def check_display_choice(choice: str) -> str:
 
 @contextmanager
 def open_display(
-    choice: str = "auto", *, size: tuple[int, int] = (1280, 800)
+    choice: str = "auto", *, size: tuple[int, int] = DEFAULT_SCREEN
 ) -> Iterator[OpenDisplay]:
     """Resolve ``auto``, ``virtual`` or ``:N`` to a display.
 
@@ -331,3 +335,31 @@ def _session(pid: int) -> int | None:
         return os.getsid(pid)
     except OSError:
         return None
+
+
+@contextmanager
+def window_manager(command: str, env: dict[str, str], *, log_path: Path | None = None
+                   ) -> Iterator[Program]:  # fmt: skip
+    """Start a window manager on the display and wait until it manages it (it names its check
+    window on the root, as EWMH managers do); ended with the block."""
+    from actions.x11_focus import manager_running
+
+    with Program(command, env, log_path=log_path) as manager:
+
+        def probe() -> bool | None:
+            if manager.exited() is not None:
+                return None
+            with connection(env) as display:
+                return manager_running(display)
+
+        running = polling(timeout_s=WM_WAIT_S, interval_s=0.1, accept=lambda r: r is not False)(
+            probe
+        )
+        if not running:
+            tail = manager.output_tail()
+            raise DisplayUnavailable(
+                f"desktop.wm: {command!r} did not take over the display within {WM_WAIT_S:g} s"
+                + (f"; it said:\n{tail}" if tail else "")
+            )
+        log.info("window manager %s is running", command)
+        yield manager

@@ -52,6 +52,10 @@ class Window:
         """Its size in pixels."""
         return self.width * self.height
 
+    def contains(self, x: int, y: int) -> bool:
+        """Whether the screen point lies on the window."""
+        return self.x <= x < self.x + self.width and self.y <= y < self.y + self.height
+
 
 @contextmanager
 def connection(env: dict[str, str]) -> Iterator[Any]:
@@ -101,9 +105,11 @@ def visible_windows(display: Any) -> list[Window]:
     for top in reversed(tops):  # query_tree lists bottom to top
         try:
             attributes = top.get_attributes()
-            if attributes.map_state != X.IsViewable or attributes.override_redirect:
+            if attributes.map_state != X.IsViewable:
                 continue
-            client = _client(top, atoms)
+            # A window manager's frame is often override-redirect too: it counts when a
+            # managed client (one with WM_STATE) is inside, which a menu or tooltip never has.
+            client = _client(top, atoms, managed_only=attributes.override_redirect)
             if client is None or _is_popup(client, atoms):
                 continue
             title = _title(client, atoms)
@@ -139,10 +145,12 @@ class _Atoms:
         self.display = display
 
 
-def _client(top: Any, atoms: _Atoms) -> Any:
+def _client(top: Any, atoms: _Atoms, *, managed_only: bool = False) -> Any:
     """The window holding the program's properties: ``top`` itself on a bare X server, the
     client inside a window manager's frame (the one with WM_STATE) otherwise."""
-    if top.get_property(atoms.wm_state, 0, 0, 2) is not None or _title(top, atoms):
+    if top.get_property(atoms.wm_state, 0, 0, 2) is not None:
+        return top
+    if not managed_only and _title(top, atoms):
         return top
     for child in top.query_tree().children:
         if child.get_attributes().map_state != 2:  # X.IsViewable

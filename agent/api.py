@@ -208,7 +208,8 @@ class Agent(VerbMethods):
         *,
         window: str | None = None,
         display: str = "auto",
-        screen: tuple[int, int] = (1280, 800),
+        screen: tuple[int, int] = (1920, 1080),
+        wm: str | None = None,
         engine: str | Engine = "auto",
         model: str | None = None,
         endpoint: str | None = None,
@@ -216,13 +217,14 @@ class Agent(VerbMethods):
     ) -> Agent:
         """Work on a desktop: ``display`` ``auto`` ($DISPLAY, else a virtual Xvfb of size
         ``screen``), ``virtual`` or ``:N``; ``launch`` starts a program (ended on close) and
-        ``window`` waits for its window and confines captures to it.
+        ``window`` waits for its window and confines captures to it (or to a dialog of the
+        program's above it); ``wm`` starts a window manager on a virtual display (``fluxbox``).
 
         ``options`` go to the constructor (``trace_dir``, ``timeout``, ``retries``, ``name``).
         """
         target = _validated(
             DesktopTarget, "Agent.desktop()",
-            {"launch": launch, "window": window, "display": display,
+            {"launch": launch, "window": window, "display": display, "wm": wm,
              "screen": {"width": screen[0], "height": screen[1]}},
         )  # fmt: skip
         return cls.open(target, engine_for(engine, model=model, endpoint=endpoint), **options)

@@ -121,11 +121,16 @@ def _open_desktop(
 ) -> Iterator[Opened]:
     """Open the display (starting Xvfb when needed), launch the program, wait for its window."""
     from actions.desktop import DesktopExecutor
-    from actions.display import Program, open_display
+    from actions.display import Program, open_display, window_manager
 
     with ExitStack() as stack:
         size = (target.screen.width, target.screen.height)
         shown = stack.enter_context(open_display(display or target.display, size=size))
+        if target.wm and shown.virtual:
+            wm_log = log_dir / "wm.log" if log_dir else None
+            stack.enter_context(window_manager(target.wm, shown.env, log_path=wm_log))
+        elif target.wm:
+            log.info("desktop.wm: %s not started on %s, which is not ours", target.wm, shown.name)
         program = None
         if target.launch:
             log_path = log_dir / "program.log" if log_dir else None

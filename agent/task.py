@@ -102,8 +102,8 @@ def step_args(step: BaseModel) -> tuple[str, Any]:
 class Viewport(_Strict):
     """The browser window's inner size in CSS pixels."""
 
-    width: int = Field(default=1280, ge=200, le=7680)
-    height: int = Field(default=800, ge=200, le=4320)
+    width: int = Field(default=1920, ge=200, le=7680)
+    height: int = Field(default=1080, ge=200, le=4320)
 
 
 class BrowserTarget(_Strict):
@@ -122,8 +122,8 @@ class BrowserTarget(_Strict):
 class ScreenSize(_Strict):
     """The size of a virtual display, in pixels."""
 
-    width: int = Field(default=1280, ge=200, le=7680)
-    height: int = Field(default=800, ge=200, le=4320)
+    width: int = Field(default=1920, ge=200, le=7680)
+    height: int = Field(default=1080, ge=200, le=4320)
 
 
 class DesktopTarget(_Strict):
@@ -148,6 +148,14 @@ class DesktopTarget(_Strict):
     )
     screen: ScreenSize = Field(
         default_factory=ScreenSize, description="The size of a virtual display."
+    )
+    wm: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="A window manager to start on a virtual display before the program "
+        '(a command line, e.g. "fluxbox"): title bars, and focus handed over the EWMH way. '
+        "Without one, windows have no frames and gui-agent sets the focus itself.",
     )
 
 

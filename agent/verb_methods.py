@@ -61,10 +61,11 @@ class VerbMethods(ABC):
         self.do("hover", target=target, timeout=timeout)
 
     def type(
-        self, text: str, *, into: str | None = None, clear: bool = True, submit: bool = False,
-        timeout: float | None = None,
+        self, text: str, *, into: str | None = None, clear: bool | None = None,
+        submit: bool = False, timeout: float | None = None,
     ) -> None:  # fmt: skip
-        """Type text into the described field (or where focus is); it must hold the text."""
+        """Type text into the described field (or where focus is); it must hold the text.
+        ``clear`` (default: only with ``into``) empties the field first."""
         self.do("type", text=text, into=into, clear=clear, submit=submit, timeout=timeout)
 
     def press(self, keys: str, *, timeout: float | None = None) -> None:

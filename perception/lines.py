@@ -86,11 +86,18 @@ def line_candidates(query: Query, lines: list[TextLine], intent: Intent) -> list
 
 
 def beside_labels(
-    scored: list[Element], find: Callable[[Box], tuple[Box, str] | None], *, accept: float
+    scored: list[Element],
+    find: Callable[[Box], tuple[Box, str] | None],
+    *,
+    accept: float,
+    rescore: Callable[[str, str], float] | None = None,
 ) -> tuple[list[Element], set[int]]:
     """What ``find`` sees beside (or around) each label OCR matched at least ``accept``, as
-    candidates with the label's text and score and the role ``find`` gives, and the ids of
-    those labels."""
+    candidates with the label's text and the role ``find`` gives, and the ids of those labels.
+
+    A control keeps its label's score, or ``rescore(text, role)`` when higher: the label was
+    scored as words, and words are a poor thing to type into, while the field it names is
+    the best (a "Name:" field then wins over a "Name" column header)."""
     out: list[Element] = []
     labels: set[int] = set()
     for label in scored[:5]:
@@ -102,6 +109,7 @@ def beside_labels(
         labels.add(id(label))
         box, role = found
         if not any(e.box == box for e in out):  # two words of one label, one field
+            confidence = max(label.confidence, rescore(label.text, role) if rescore else 0.0)
             out.append(Element(box=box, text=label.text, role=role,
-                               confidence=label.confidence, engine="offline/ocr"))  # fmt: skip
+                               confidence=confidence, engine="offline/ocr"))  # fmt: skip
     return out, labels

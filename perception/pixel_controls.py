@@ -19,7 +19,7 @@ from perception.fields import (
     has_end_mark,
 )
 from perception.lines import beside_labels
-from perception.matching import Intent, Query
+from perception.matching import Intent, Query, score
 from perception.screen import Screenshot
 from perception.toggles import toggle_for_label
 
@@ -47,6 +47,10 @@ class PixelControls:
         added, best first."""
         role = "combobox" if intent is Intent.SELECT else "textbox"
         labels: set[int] = set()
+
+        def rescore(text: str, role: str) -> float:
+            return score(query, text=text, role=role, intent=intent)
+
         if wants_button:
             onto = [
                 Element(box=b, text="", role="button", confidence=0.7, engine="offline/ocr")
@@ -79,13 +83,14 @@ class PixelControls:
                 found = field_for_label(label, fields) if fields else None
                 return None if found is None else (found, role)
 
-            onto, labels = beside_labels(scored, field, accept=ACCEPT)
+            onto, labels = beside_labels(scored, field, accept=ACCEPT, rescore=rescore)
             note = "field beside its label"
         else:
             gray = self.gray(screenshot)
             onto, labels = beside_labels(
-                scored, lambda label: toggle_for_label(gray, label), accept=ACCEPT
-            )
+                scored, lambda label: toggle_for_label(gray, label), accept=ACCEPT,
+                rescore=rescore,
+            )  # fmt: skip
             note = "box beside its label"
         if onto:
             notes.append(note)

@@ -3,13 +3,15 @@
 # apt command), a virtual environment in .venv, the package in editable mode with its extras.
 # A second run checks and returns in about a second.
 #
-# With --serve it also makes .venv-serve: `transformers serve`, the OpenAI-compatible server the
-# tests run the served engine against. It needs torchvision, which does not import beside the
-# CPU torch of .venv, hence its own environment (torch 2.14.1 + torchvision 0.29.1, ~6 GB).
+# With --test (what `make test` runs) it also installs the real programs the desktop tests
+# drive (mousepad, zenity: GTK programs nobody here wrote) and makes .venv-serve:
+# `transformers serve`, the OpenAI-compatible server the tests run the served engine against.
+# It needs torchvision, which does not import beside the CPU torch of .venv, hence its own
+# environment (torch 2.14.1 + torchvision 0.29.1, ~6 GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVE=0
-[ "${1:-}" = "--serve" ] && SERVE=1
+case "${1:-}" in --test|--serve) SERVE=1 ;; esac
 
 EXTRAS="${GUI_AGENT_EXTRAS:-ocr,desktop,qwen,server,test}"
 # The CPU build of torch (a bare `torch` would pull a multi-GB CUDA build); set GUI_AGENT_TORCH
@@ -22,6 +24,7 @@ PYTHON="${PYTHON:-python3}"
 # other font set-ups, benchmarks/font_setups.py), python3-venv for the virtual environment.
 APT_PACKAGES=(chromium fonts-dejavu-core fonts-liberation xvfb xdotool x11-utils x11-apps xfonts-utils
               tesseract-ocr tesseract-ocr-eng python3-tk python3-venv)
+[ "$SERVE" = 1 ] && APT_PACKAGES+=(mousepad zenity)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 

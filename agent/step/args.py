@@ -82,8 +82,10 @@ class TypeArgs(Args):
 
     text: str = Field(max_length=100_000, description="The text to type.")
     into: str | None = Field(default=None, min_length=1, description="The field, in words.")
-    clear: bool = Field(
-        default=True, description="Empty the field first (false: add the text at its end)."
+    clear: bool | None = Field(
+        default=None,
+        description="Empty the field first (false: add the text at its end). Default: yes "
+        "with `into`; without it nothing is cleared, the text goes where focus is.",
     )
     submit: bool = Field(default=False, description="Press Enter afterwards.")
 

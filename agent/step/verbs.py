@@ -128,22 +128,28 @@ def _describe_type(args: TypeArgs) -> str:
 )  # fmt: skip
 def type_(step: StepRun, args: TypeArgs) -> None:
     """Type into the field (or where focus is); the field must hold the text afterwards."""
-    point = handle = element = None
+    point = handle = element = watched = None
+    # Clearing where focus happens to be (a shell, a spreadsheet) could wipe anything.
+    clear = args.into is not None if args.clear is None else args.clear
     if args.into:
         element = locate(step, args.into, Intent.TYPE)
         point, handle = Point.at(element.point), element.handle
     else:
         step.capture()
-    action = TypeText(point=point, text=args.text, clear=args.clear, handle=handle)
+        if step.page is None:  # nothing to read back: the keys must show somewhere
+            watched = watch(step, hover=False)
+    action = TypeText(point=point, text=args.text, clear=clear, handle=handle)
     act_where_it_shows(step, action)
     step.record.action = {**(step.record.action or {}), "submit": args.submit}
     with step.timed("verify"):
         value = step.executor.value_at(action)
-    if value is None and step.page is None:
+    if watched is not None:
+        wait_for_effect(step, watched, f"typing {args.text!r} where focus is")
+    elif value is None and step.page is None:
         _typed_on_screen(step, args, element)
     if value is not None:
         typed = step.ctx.secrets.reveal(args.text)
-        ok = value == typed if args.clear else value.endswith(typed)
+        ok = value == typed if clear else value.endswith(typed)
         if not ok and step.ctx.secrets.uses(args.text):
             # Never quoted: a field that cuts, upper-cases or reformats holds a form of it.
             raise VerificationFailed(
@@ -166,7 +172,6 @@ def _typed_on_screen(step: StepRun, args: TypeArgs, element: Element | None) -> 
     """A desktop field, read back from its pixels once the screen settles (a secret's
     characters counted, never read)."""
     if element is None:
-        step.record.notes.append("typed where focus is: the text was not read back")
         return
     box, whole = element.box, element.role in EDITABLE
     was = step.last_screenshot
