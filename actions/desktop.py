@@ -47,6 +47,8 @@ from perception.screen import Screenshot
 
 log = logging.getLogger(__name__)
 
+EXIT_WAIT_S = 1.0
+"""How long a program whose window has gone may take to exit."""
 SCROLL_PX_PER_CLICK = 50
 """A wheel click scrolls about three lines (~50 px) in most toolkits."""
 
@@ -126,10 +128,26 @@ class DesktopExecutor:
         if self.window:
             found: Window | None = find_window(self.env, self.window, program=self.program)
             if found is None:
+                self._ended_with_its_window()
                 raise ActionError(f"no window titled {self.window!r} on {self.display}")
             self._window = found
             return _on_screen(found, self._mss.monitors[0]), found.title
         return dict(self._mss.monitors[0]), f"display {self.display}"
+
+    def _ended_with_its_window(self) -> None:
+        """TargetClosed if the program is ending: its window goes a moment before its process
+        (an OK button that closes the dialog), and that is the program ending, not a lost
+        window."""
+        program = self.program
+        if program is None:
+            return
+        status = polling(timeout_s=EXIT_WAIT_S, interval_s=0.05, accept=lambda s: s is not None)(
+            program.exited
+        )
+        if status is not None:
+            raise TargetClosed(
+                f"the program {program.command!r} exited (status {status}) during the run"
+            )
 
     def grab(self) -> tuple[Any, str]:
         """The window (or every monitor) as an RGB image, and the window's title."""

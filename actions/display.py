@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 XVFB_START_S = 10.0
 WINDOW_WAIT_S = 15.0
+CLOSE_WAIT_S = 2.0
+"""How long a program asked to close may take before it is ended."""
 WM_WAIT_S = 10.0
 """How long a window manager may take to take over the display."""
 DEFAULT_SCREEN = (1920, 1080)
@@ -237,10 +239,20 @@ class Program:
         command: A shell-like command line (split with shlex; no shell runs it).
         env: Its environment (``x_env``).
         log_path: Where its standard output and error go.
+        close_gracefully: At the end, first ask its windows to close (WM_DELETE_WINDOW) and
+            wait a moment, so that work in progress (a save) finishes; then end it.
     """
 
-    def __init__(self, command: str, env: dict[str, str], *, log_path: Path | None = None):
+    def __init__(
+        self,
+        command: str,
+        env: dict[str, str],
+        *,
+        log_path: Path | None = None,
+        close_gracefully: bool = True,
+    ):
         self.command = command
+        self.close_gracefully = close_gracefully
         self.env = env
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -265,6 +277,24 @@ class Program:
             )
         log.info("launched %s (pid %d)", self.command, self.process.pid)
         return self
+
+    def _ask_to_close(self) -> None:
+        """Ask each of its windows to close, as a window's close button does, and give it
+        CLOSE_WAIT_S to finish what it was doing (a save in progress) and exit."""
+        from actions.x11_windows import ask_to_close
+
+        try:
+            with connection(self.env) as display:
+                asked = [w for w in visible_windows(display) if self.owns(w)]
+                for window in asked:
+                    ask_to_close(display, window)
+        except DisplayUnavailable:
+            return  # the display is gone: nothing to ask
+        if asked and self.process is not None:
+            try:
+                self.process.wait(timeout=CLOSE_WAIT_S)
+            except subprocess.TimeoutExpired:
+                log.info("%s did not close within %g s; ending it", self.command, CLOSE_WAIT_S)
 
     def owns(self, window: Window) -> bool:
         """Whether the window is the program's: its process is in the program's session (when
@@ -317,6 +347,10 @@ class Program:
         process = self.process
         if process is None or process.poll() is not None:
             return
+        if self.close_gracefully:
+            self._ask_to_close()
+            if process.poll() is not None:
+                return
         try:
             os.killpg(process.pid, 15)
             process.wait(timeout=5)
@@ -344,7 +378,7 @@ def window_manager(command: str, env: dict[str, str], *, log_path: Path | None =
     window on the root, as EWMH managers do); ended with the block."""
     from actions.x11_focus import manager_running
 
-    with Program(command, env, log_path=log_path) as manager:
+    with Program(command, env, log_path=log_path, close_gracefully=False) as manager:
 
         def probe() -> bool | None:
             if manager.exited() is not None:

@@ -188,3 +188,26 @@ def _is_popup(window: Any, atoms: _Atoms) -> bool:
         if name.removeprefix("_NET_WM_WINDOW_TYPE_") in POPUP_TYPES:
             return True
     return False
+
+
+def ask_to_close(display: Any, window: Window) -> bool:
+    """Send the window ICCCM's WM_DELETE_WINDOW, as a title bar's close button does, when it
+    takes it; whether it was sent."""
+    from Xlib import X, error
+    from Xlib.protocol import event
+
+    target = display.create_resource_object("window", int(window.id, 16))
+    delete = display.intern_atom("WM_DELETE_WINDOW")
+    try:
+        if delete not in (target.get_wm_protocols() or ()):
+            return False
+        message = event.ClientMessage(
+            window=target,
+            client_type=display.intern_atom("WM_PROTOCOLS"),
+            data=(32, [delete, X.CurrentTime, 0, 0, 0]),
+        )
+        target.send_event(message, event_mask=X.NoEventMask)
+        display.sync()
+    except error.XError:
+        return False
+    return True

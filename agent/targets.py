@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 BLANK = "about:blank"
 """The start page of a browser opened without a URL."""
+END_SETTLE_S = 3.0
+"""How long the screen may keep changing after the last step before the program is closed."""
 SETTLE_S = 5.0
 """How long a launched program's window may keep changing before the first step starts."""
 
@@ -144,8 +146,20 @@ def _open_desktop(
             program=program,
         )
         stack.callback(executor.close)
+        if target.launch:
+            # At the end, the program first finishes what the last step started (a Save
+            # button's click writes the file after the click has shown).
+            stack.callback(_settled, executor)
         if target.launch and not executor.settle(SETTLE_S, interval_s=0.15):
             log.info("the screen was still changing after %g s; starting anyway", SETTLE_S)
         record = {"desktop": target.model_dump(mode="json"), "display": shown.name,
                   "virtual": shown.virtual}  # fmt: skip
         yield Opened(executor, record)
+
+
+def _settled(executor: Any) -> None:
+    """Wait (at most END_SETTLE_S) for the screen to be still; nothing if it cannot be read."""
+    try:
+        executor.settle(END_SETTLE_S)
+    except Exception:  # noqa: BLE001 - the program or display may be gone by now
+        log.debug("the screen could not be read at the end", exc_info=True)

@@ -32,15 +32,18 @@ def find_fields(gray: Any) -> list[Box]:
     light = ((gray < 235) * 255).astype("uint8")
     across = cv2.getStructuringElement(cv2.MORPH_RECT, (20, 1))
     down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 12))
-    for mask in (otsu, light):
+    # Rounded corners leave the four sides apart: a 5-pixel join closes them; but a field 4
+    # pixels above a row of buttons (GTK dialogs) then merges with them, so a 3-pixel join
+    # is tried too.
+    for mask, join in ((otsu, 5), (light, 5), (otsu, 3), (light, 3)):
         # Only long straight strokes: a label touching the field's border (text strokes are
         # short) no longer merges with it.
         lines = cv2.bitwise_or(
             cv2.morphologyEx(mask, cv2.MORPH_OPEN, across),
             cv2.morphologyEx(mask, cv2.MORPH_OPEN, down),
         )
-        # Rounded corners leave the four sides apart: join them again.
-        lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+        lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (join, join)))
+        grown = join // 2
         count, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
         for i in range(1, count):
             x, y, w, h, area = (int(v) for v in stats[i])
@@ -48,9 +51,9 @@ def find_fields(gray: Any) -> list[Box]:
                 continue
             if area > 8 * 2 * (w + h):
                 continue  # not hollow: a solid bar, a button face, a block of text
-            x, y, w, h = x + 2, y + 2, w - 4, h - 4  # undo the dilation
+            x, y, w, h = x + grown, y + grown, w - 2 * grown, h - 2 * grown  # undo the join
             box = Box(x0=x, y0=y, x1=x + w, y1=y + h)
-            part = labels[y - 2 : y + h + 2, x - 2 : x + w + 2] == i
+            part = labels[y - grown : y + h + grown, x - grown : x + w + grown] == i
             if _is_outline(part) and _light_inside(gray, box):
                 if not any(box.intersection_area(other) > 0.8 * box.area for other in found):
                     found.append(box)

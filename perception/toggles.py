@@ -98,3 +98,28 @@ def _ring(part: Any) -> bool:
     row, column = part[cy, :], part[:, cx]
     sides = (row[:cx], row[cx + 1 :], column[:cy], column[cy + 1 :])
     return all(bool(side.any()) for side in sides)
+
+
+CENTRE = 0.5
+"""The middle part of a box (this share of each side) is where a check mark or a radio dot
+shows; hover and focus change the border and, slightly, the face."""
+MARK = 2 * INK
+"""A pixel of the middle that changed by more than this went from face to mark (or back);
+hover shades a face by less."""
+FLIPPED = 0.12
+"""A toggle whose middle changed this much (the share of its pixels) has flipped."""
+
+
+def flipped(before: Any, after: Any, box: Box) -> bool:
+    """Whether the toggle in ``box`` changed state between two gray captures (2-D uint8 numpy
+    arrays) of one frame: a mark appeared in (or left) its middle."""
+    import numpy as np
+
+    w, h = box.x1 - box.x0, box.y1 - box.y0
+    x0, y0 = int(box.x0 + w * (1 - CENTRE) / 2), int(box.y0 + h * (1 - CENTRE) / 2)
+    x1, y1 = int(box.x1 - w * (1 - CENTRE) / 2) + 1, int(box.y1 - h * (1 - CENTRE) / 2) + 1
+    was = np.asarray(before)[y0:y1, x0:x1].astype(int)
+    now = np.asarray(after)[y0:y1, x0:x1].astype(int)
+    if was.size == 0 or was.shape != now.shape:
+        return True  # nothing to compare: not held against the click
+    return bool((np.abs(now - was) > MARK).mean() >= FLIPPED)

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
+from typing import TYPE_CHECKING
 
+from actions.retry import polling
 from agent.errors import MissingDependency, VerificationFailed
-from perception.elements import Box
+from agent.screen_secrets import SecretMasker
+from perception.elements import Box, Element
+from perception.matching import EDITABLE
 from perception.ocr import RapidOcrReader
 from perception.screen import Screenshot
+
+if TYPE_CHECKING:
+    from agent.step.context import StepRun
 
 SURE = 0.8
 """OCR this similar to the typed text (or containing it) confirms it."""
@@ -22,6 +29,9 @@ CLOSE = 0.5
 """Below this the field shows something else: the typing failed or went elsewhere."""
 ZOOM = 2
 """Field crops are enlarged before OCR (small UI text reads better)."""
+READ_BACK_S = 2.0
+"""How long a field may take to show what was typed (a program draws after the keys)."""
+READ_BACK_EVERY_S = 0.2
 
 _reader = RapidOcrReader(cache_size=4)
 
@@ -63,16 +73,22 @@ def check_typed(shot: Screenshot, box: Box, typed: str, *, whole_field: bool) ->
     ``whole_field``: the box is the field's; else it is text the step named the field by (its
     old content), and the field is read from there to the right, where the new text runs.
     """
-    crop = _crop(shot, field_area(box, shot.size[0], whole_field=whole_field))
-    try:
-        lines = _reader.read(crop)
-    except MissingDependency:
-        return "not read back (OCR is not installed)"
-    shown = " ".join(line.text for line in lines)
-    want, got = _squash(typed), _squash(shown)
-    ratio = _best_window(want, got)
-    if want in got or ratio >= SURE:
-        return f"the field shows {shown!r}"
+    area = field_area(box, shot.size[0], whole_field=whole_field)
+    want, shown, ratio = _squash(typed), "", 0.0
+    # Enlarged first (small UI text reads better); at its own size too, since the detector
+    # sometimes finds nothing in an enlarged field (a 35-pixel GTK entry).
+    for zoom in (ZOOM, 1):
+        try:
+            lines = _reader.read(_padded(_crop(shot, area, zoom=zoom)))
+        except MissingDependency:
+            return "not read back (OCR is not installed)"
+        reading = " ".join(line.text for line in lines)
+        got = _squash(reading)
+        score = 1.0 if want in got else _best_window(want, got)
+        if score > ratio or not shown:
+            shown, ratio = reading, score
+        if ratio >= SURE:
+            return f"the field shows {shown!r}"
     if ratio >= CLOSE:
         return f"the field shows {shown!r}, close to what was typed (OCR, {ratio:.2f})"
     raise VerificationFailed(f"after typing {typed!r}, the field shows {shown!r}")
@@ -111,6 +127,18 @@ def _crop(shot: Screenshot, box: Box, zoom: int = ZOOM) -> Screenshot:
     return Screenshot(image=image, scale=shot.scale * zoom, source=shot.source)
 
 
+def _padded(crop: Screenshot, margin: int = 16) -> Screenshot:
+    """The crop with a margin of its own background: the text detector finds nothing in a
+    field whose border runs along the crop's edge (a focused GTK entry)."""
+    from PIL import ImageOps
+
+    # The most common colour is the field's face.
+    colours = crop.image.convert("RGB").getcolors(maxcolors=1 << 16) or [(0, (255, 255, 255))]
+    face: tuple[int, ...] = tuple(max(colours, key=lambda entry: entry[0])[1])  # type: ignore[arg-type]
+    image = ImageOps.expand(crop.image.convert("RGB"), border=margin, fill=face)
+    return Screenshot(image=image, scale=crop.scale, source=crop.source)
+
+
 def count_marks(crop: Screenshot) -> int:
     """Glyph-sized blobs of ink in a field: not its border (touching the edge), not a caret
     (a thin upright line)."""
@@ -139,3 +167,62 @@ def count_marks(crop: Screenshot) -> int:
         if not touches and not caret and len(xs) >= 3 and h <= height * 0.7:
             count += 1
     return count
+
+
+def typed_on_screen(step: StepRun, text: str, element: Element) -> None:
+    """A desktop field, read back from its pixels (a secret's characters counted, never
+    read), on fresh captures until it shows the text or READ_BACK_S pass: the program may
+    draw the keys only after the screen first looked still."""
+    box, whole = element.box, element.role in EDITABLE
+    was = step.last_screenshot
+    secrets = step.ctx.secrets
+
+    def read() -> str | VerificationFailed:
+        shot = step.capture()
+        try:
+            with step.timed("verify"):
+                if secrets.uses(held := secrets.mask(text)):  # a placeholder, or a raw value
+                    secret = secrets.reveal(held)
+                    masker = getattr(step.executor, "masker", None)
+                    area = field_area(box, shot.size[0], whole_field=whole)
+                    said = (
+                        masker.check_field(area, secret)
+                        if isinstance(masker, SecretMasker)
+                        else None
+                    )
+                    return said or check_secret(shot, box, len(secret))
+                if not readable(text):
+                    return check_changed(was, shot, box)
+                return check_typed(shot, box, text, whole_field=whole)
+        except VerificationFailed as exc:
+            return exc
+
+    result = polling(
+        timeout_s=min(READ_BACK_S, step.remaining()),
+        interval_s=READ_BACK_EVERY_S,
+        accept=lambda said: isinstance(said, str),
+    )(read)
+    if isinstance(result, VerificationFailed):
+        raise result
+    step.record.notes.append(result)
+
+
+def toggle_flipped(step: StepRun, before: Screenshot, element: Element, what: str) -> None:
+    """A desktop checkbox or radio button must show its new state (a mark in its middle, or
+    none) once the screen settles; a click that only moved the focus ring fails (retried).
+    A radio button already selected stays so, which is noted."""
+    from perception.toggles import flipped
+
+    def changed() -> bool:
+        after = step.capture()
+        if after.size != before.size:
+            return True  # another window or layout: the click did something else visible
+        gray = (before.image.convert("L"), after.image.convert("L"))
+        return flipped(*gray, element.box)
+
+    if polling(timeout_s=min(READ_BACK_S, step.remaining()), interval_s=READ_BACK_EVERY_S)(changed):
+        return
+    if element.role == "radio":
+        step.record.notes.append(f"{what}: the radio button looks as before (already selected?)")
+        return
+    raise VerificationFailed(f"{what} left the checkbox as it was (only focus or hover changed)")

@@ -14,7 +14,6 @@ from actions.base import TellsSelects
 from actions.retry import polling
 from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
 from agent.errors import UsageError, VerificationFailed
-from agent.screen_secrets import SecretMasker
 from agent.step.act import (
     Watch,
     act,
@@ -52,19 +51,13 @@ from agent.step.expectations import (
     expect_shown_in,
     said_by_a_dialog,
 )
-from agent.step.field_pixels import (
-    check_changed,
-    check_secret,
-    check_typed,
-    field_area,
-    readable,
-)
+from agent.step.field_pixels import toggle_flipped, typed_on_screen
 from agent.step.goals import run_goal
 from agent.step.locate import locate
 from agent.step.reads import POLL_S, extract, find_text, poll_for, present
 from agent.step.registry import Registry
-from perception.elements import Element
-from perception.matching import EDITABLE, Intent
+from perception.matching import Intent
+from perception.toggles import TOGGLES
 
 PRESS_WINDOW_S = 1.0
 """How long a key press may take to start its effect before the next step goes on."""
@@ -108,7 +101,10 @@ def click(step: StepRun, args: ClickArgs) -> None:
         act_where_it_shows(step, action)
         step.record.notes.append("not checked (verify: false)")
         return
+    before = step.last_screenshot
     click_and_check(step, action, f"{step.verb} on {args.target!r}")
+    if step.page is None and element.role in TOGGLES and before is not None:
+        toggle_flipped(step, before, element, f"{step.verb} on {args.target!r}")
 
 
 @VERBS.verb("hover", TargetArgs, shorthand="target", describe=_target, targets=_one_target)
@@ -145,8 +141,8 @@ def type_(step: StepRun, args: TypeArgs) -> None:
         value = step.executor.value_at(action)
     if watched is not None:
         wait_for_effect(step, watched, f"typing {args.text!r} where focus is")
-    elif value is None and step.page is None:
-        _typed_on_screen(step, args, element)
+    elif value is None and step.page is None and element is not None:
+        typed_on_screen(step, args.text, element)
     if value is not None:
         typed = step.ctx.secrets.reveal(args.text)
         ok = value == typed if clear else value.endswith(typed)
@@ -166,29 +162,6 @@ def type_(step: StepRun, args: TypeArgs) -> None:
         with step.timed("act"):
             step.executor.perform(Press(keys="Enter"))
         _waited(step, watched, "pressing Enter")
-
-
-def _typed_on_screen(step: StepRun, args: TypeArgs, element: Element | None) -> None:
-    """A desktop field, read back from its pixels once the screen settles (a secret's
-    characters counted, never read)."""
-    if element is None:
-        return
-    box, whole = element.box, element.role in EDITABLE
-    was = step.last_screenshot
-    shot = step.capture()
-    with step.timed("verify"):
-        secrets = step.ctx.secrets
-        if secrets.uses(held := secrets.mask(args.text)):  # a placeholder, or a value typed as is
-            secret = secrets.reveal(held)
-            masker = getattr(step.executor, "masker", None)
-            area = field_area(box, shot.size[0], whole_field=whole)
-            read = masker.check_field(area, secret) if isinstance(masker, SecretMasker) else None
-            said = read or check_secret(shot, box, len(secret))
-        elif not readable(args.text):
-            said = check_changed(was, shot, box)
-        else:
-            said = check_typed(shot, box, args.text, whole_field=whole)
-    step.record.notes.append(said)
 
 
 @VERBS.verb("press", PressArgs, shorthand="keys", describe=lambda a: a.keys)
