@@ -213,12 +213,11 @@ def find_window(
     env: dict[str, str], title: str, *, program: Program | None = None
 ) -> Window | None:
     """The window to work in: the largest visible one whose title contains ``title``
-    (case-insensitive), the launched program's own first; while the program shows another
-    window above it (a dialog), that one.
+    (case-insensitive) or whose program is called so (WM_CLASS), the launched program's own
+    first; while the program shows another window above it (a dialog), that one.
     """
     windows = list_windows(env)
-    wanted = title.casefold()
-    named = [w for w in windows if wanted in w.title.casefold()]
+    named = [w for w in windows if w.named(title)]
     if program is not None:
         named = [w for w in named if program.owns(w)] or named
     if not named:
@@ -325,7 +324,7 @@ class Program:
                 return None  # stop polling: it has ended
             windows = list_windows(self.env)
             if title is not None:
-                return any(title.casefold() in w.title.casefold() for w in windows)
+                return any(w.named(title) for w in windows)
             return any(w.id not in before for w in windows)
 
         found = polling(timeout_s=timeout_s, interval_s=0.1, accept=lambda r: r is not False)(probe)

@@ -37,6 +37,8 @@ class Window:
         title: Its title (``_NET_WM_NAME``, else ``WM_NAME``).
         x, y, width, height: Its box on the screen, in screen pixels.
         pid: The process that owns it (``_NET_WM_PID``), when the program says.
+        program: Its WM_CLASS class name (``FeatherPad``), which stays when the title
+            changes to a document's name ("Untitled").
     """
 
     id: str
@@ -46,6 +48,12 @@ class Window:
     width: int
     height: int
     pid: int | None = None
+    program: str = ""
+
+    def named(self, text: str) -> bool:
+        """Whether ``text`` (case-insensitive) is in its title or is its program's name."""
+        wanted = text.casefold()
+        return wanted in self.title.casefold() or wanted == self.program.casefold()
 
     @property
     def area(self) -> int:
@@ -126,6 +134,7 @@ def visible_windows(display: Any) -> list[Window]:
                     width=geometry.width,
                     height=geometry.height,
                     pid=_pid(client, atoms),
+                    program=_class(client),
                 )
             )
         except error.XError:
@@ -172,6 +181,11 @@ def _title(window: Any, atoms: _Atoms) -> str:
     if isinstance(name, bytes):
         return name.decode("latin-1")
     return name or ""
+
+
+def _class(window: Any) -> str:
+    names = window.get_wm_class()
+    return str(names[1]) if names and len(names) > 1 else ""
 
 
 def _pid(window: Any, atoms: _Atoms) -> int | None:

@@ -11,9 +11,9 @@ files it starts from; then its outcome is read outside the agent (the saved file
 program printed: ``benchmarks/desktop_realworld/checks.py``). A run the agent reports passed
 whose outcome is missing is a **false pass**.
 
-Needs the programs: ``sudo apt-get install -y mousepad zenity xterm yad idle-python3.11
-fluxbox xfonts-utils``. Prints one row per task and variant, a summary per variant, and writes
-benchmarks/results/desktop_realworld.json.
+Needs the programs: ``sudo apt-get install -y mousepad featherpad gnumeric pcmanfm zenity yad
+gxmessage xterm idle-python3.11 fluxbox xfonts-utils``. Prints one row per task and variant,
+a summary per variant, and writes benchmarks/results/desktop_realworld.json.
 """
 
 from __future__ import annotations

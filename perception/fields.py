@@ -57,8 +57,42 @@ def find_fields(gray: Any) -> list[Box]:
             if _is_outline(part) and _light_inside(gray, box):
                 if not any(box.intersection_area(other) > 0.8 * box.area for other in found):
                     found.append(box)
+    for box in _light_faces(gray):
+        if not any(box.intersection_area(other) > 0.5 * box.area for other in found):
+            found.append(box)
     found.sort(key=lambda b: (b.y0, b.x0))
     return found
+
+
+FACE = 245
+"""A field's face is at least this light; the window around it darker (a sunken GTK 2 entry,
+whose bottom and right edges are as light as the window, or a Tk entry: a white box on gray)."""
+SURROUND = 235
+
+
+def _light_faces(gray: Any) -> list[Box]:
+    """Fields drawn as a light face on a darker window, with no outline all round."""
+    import cv2
+    import numpy as np
+
+    light = ((gray >= FACE) * 255).astype("uint8")
+    count, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=4)
+    out: list[Box] = []
+    height, width = gray.shape
+    for i in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if w < MIN_WIDTH or h < MIN_HEIGHT or h > MAX_HEIGHT or w < 1.5 * h:
+            continue
+        if area < 0.6 * w * h or x == 0 or y == 0 or x + w >= width or y + h >= height:
+            continue  # not a filled rectangle, or cut by the capture's edge
+        ring = np.concatenate([gray[y - 1, x : x + w], gray[y + h, x : x + w],
+                               gray[y : y + h, x - 1], gray[y : y + h, x + w]])  # fmt: skip
+        if float((ring < SURROUND).mean()) < 0.9:
+            continue  # light all round: part of a light page, not a box on a darker window
+        box = Box(x0=x, y0=y, x1=x + w, y1=y + h)
+        if _light_inside(gray, box):
+            out.append(box)
+    return out
 
 
 def _is_outline(part: Any) -> bool:

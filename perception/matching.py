@@ -87,11 +87,11 @@ SYMBOLS = {
     **dict.fromkeys("÷∕⁄", "/"),
     **dict.fromkeys("−–—‒―一", "-"),
 }
-# Glyphs OCR confuses in small and bitmap fonts ("0" read as "O", "l" as "1", "S" as "5", a
-# five-pixel "*" as "#"). A text equal to the description but for these is a near match: below
-# an exact reading, so a true "O" beside a "0" still wins, and two such readings tie rather
-# than one being guessed.
-_LOOKALIKE = str.maketrans("oil|!sb#m", "0111158*n")
+# Glyphs OCR confuses in small and bitmap fonts ("0" read as "O", an "O" beside an icon as
+# "Q", "l" as "1", "S" as "5", a five-pixel "*" as "#"). A text equal to the description but
+# for these is a near match: below an exact reading, so a true "O" beside a "0" still wins,
+# and two such readings tie rather than one being guessed.
+_LOOKALIKE = str.maketrans("oqil|!sb#m", "00111158*n")
 LOOKALIKE_MATCH = 0.92
 # For reading text back (expect), only letters a font can draw alike: an "m" squeezed into a
 # narrow bitmap cell reads as "n", an "l" as an "i". Digits are left alone, so "8" is never

@@ -17,7 +17,11 @@ Check = Callable[[Path, Path], "str | None"]
 PREPARE: dict[str, dict[str, str]] = {
     "mousepad/append_line": {"groceries.txt": "bread\n"},
     "mousepad/replace_all": {"essay.txt": "The colour of the sky.\nA colour wheel.\n"},
+    "featherpad/append_note": {"todo.txt": "call mum\n"},
+    "pcmanfm/rename_file": {"draft.txt": "the draft\n"},
 }
+ENV: dict[str, dict[str, str]] = {"zenity/password": {"PIN": "4321"}}
+"""Variables a task's file names besides ${WORK} (its secrets among them)."""
 
 
 def _file(name: str, expected: str) -> Check:
@@ -58,6 +62,34 @@ def _printed(expected: str) -> Check:
     return check
 
 
+def _renamed(old: str, new: str) -> Check:
+    def check(work: Path, run: Path) -> str | None:
+        if (work / old).exists():
+            return f"{old} is still there"
+        return None if (work / new).exists() else f"no {new}"
+
+    return check
+
+
+def _sheet(name: str, expected: str) -> Check:
+    """The saved workbook's first sheet, as CSV (ssconvert, Gnumeric's own converter)."""
+
+    def check(work: Path, run: Path) -> str | None:
+        import subprocess
+
+        path = work / name
+        if not path.exists():
+            return f"{name} was not saved"
+        csv = work / "check.csv"
+        done = subprocess.run(["ssconvert", str(path), str(csv)], capture_output=True, timeout=60)
+        if done.returncode != 0 or not csv.exists():
+            return f"ssconvert could not read {name}"
+        text = csv.read_text().strip()
+        return None if text == expected else f"the sheet holds {text!r}, not {expected!r}"
+
+    return check
+
+
 def _is_warning(line: str) -> bool:
     return any(mark in line for mark in ("Gtk-", "Gdk-", "GLib", "dbind-", "Warning:", "WARNING"))
 
@@ -77,4 +109,15 @@ CHECKS: dict[str, Check] = {
     "xmessage/archive_mail": _printed("Archive"),
     "yad/contact_form": _printed("Ada Lovelace|ada@example.org|555 0100|"),
     "idle/save_script": _file("answer.py", "print(6 * 7)"),
+    "featherpad/append_note": _file("todo.txt", "call mum\nbuy stamps"),
+    "featherpad/save_as": _file("qt-notes.txt", "Qt notes"),
+    "gxmessage/tidy_downloads": _printed("Delete"),
+    "gxmessage/city_answer": _printed("Lisbon"),
+    "pcmanfm/new_folder": _folder("invoices"),
+    "pcmanfm/rename_file": _renamed("draft.txt", "final.txt"),
+    "gnumeric/rent_row": _sheet("budget.gnumeric", "Rent,950"),
+    "zenity/calendar_day": _printed("2027-03-15"),
+    "zenity/password": _printed("4321"),
+    "yad/pick_colour": _printed("Green"),
+    "xterm/python_sum": _file("sum.txt", "42"),
 }

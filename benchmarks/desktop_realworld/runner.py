@@ -11,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from actions.display import VirtualDisplay, environ, window_manager, x_env
+from agent.errors import TaskFileError
 from agent.runner import run_task
 from agent.taskfile import load_task
-from benchmarks.desktop_realworld.checks import CHECKS, PREPARE
+from benchmarks.desktop_realworld.checks import CHECKS, ENV, PREPARE
 from benchmarks.font_setups import font_path
 from perception.offline import OfflineEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "benchmarks" / "desktop_realworld"
-PROGRAMS = ("mousepad", "zenity", "xterm", "xmessage", "yad", "idle")
+PROGRAMS = ("mousepad", "featherpad", "gnumeric", "pcmanfm", "zenity", "yad", "gxmessage",
+            "xmessage", "xterm", "idle")  # fmt: skip
 # fluxbox without a configuration starts a background setter that opens an xmessage about
 # wallpapers; a person's desktop has its own configuration, so this one has too.
 FLUXBOX_INIT = "session.styleOverlay: {overlay}\nsession.screen0.toolbar.visible: false\n"
@@ -57,7 +59,15 @@ def run_variant(
             for name, text in PREPARE.get(task_id, {}).items():
                 (work / name).write_text(text)
             started = time.monotonic()
-            loaded = load_task(path, env={"WORK": str(work)})
+            try:
+                loaded = load_task(path, env={"WORK": str(work), **ENV.get(task_id, {})})
+            except TaskFileError as exc:  # the corpus's own mistake: say so, go on
+                rows.append({"task": task_id, "wm": wm, "fonts": fonts, "agent": "invalid",
+                             "outcome": False, "passed": False, "false_pass": False,
+                             "failing_step": None, "cause": str(exc), "seconds": 0.0,
+                             "step_ms": [], "trace": None})  # fmt: skip
+                _print_row(rows[-1])
+                continue
             trace, trace_path = run_task(loaded, engine=engine, out=out, display=display)
             problem = CHECKS[task_id](work, trace_path.parent)
             failing = next((s for s in trace.steps if s.status != "passed"), None)
