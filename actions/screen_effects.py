@@ -30,6 +30,9 @@ INK = 16
 """A channel difference larger than this is a changed pixel."""
 CELL = 4
 """Changes are grouped on a grid of cells this many pixels wide."""
+BUSY_SHARE = 1 / 3
+"""A group of changed cells this much inside what was changing before the action is that
+change going on, not the action's."""
 CARET = (3, 40)
 """A change no wider and no taller than this (pixels) is a caret blinking, not an effect."""
 
@@ -101,7 +104,9 @@ class ScreenEffects:
             return effects
         diff = _diff(self._base, now)
         for group in _groups(_cells(self._base, now, diff)):
-            if group & self._busy:  # however far a clock's new digits reach, they are its own
+            # However far a clock's new digits reach, they are its own; but a row selected
+            # beside a scroll bar that showed when the pointer came is mostly not busy.
+            if len(group & self._busy) >= BUSY_SHARE * len(group):
                 if "pixels that were changing before the action" not in effects.ignored:
                     effects.ignored.append("pixels that were changing before the action")
                 continue

@@ -22,9 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "benchmarks" / "desktop_realworld"
 PROGRAMS = ("mousepad", "featherpad", "gnumeric", "pcmanfm", "zenity", "yad", "gxmessage",
             "xmessage", "xterm", "idle")  # fmt: skip
-# fluxbox without a configuration starts a background setter that opens an xmessage about
-# wallpapers; a person's desktop has its own configuration, so this one has too.
-FLUXBOX_INIT = "session.styleOverlay: {overlay}\nsession.screen0.toolbar.visible: false\n"
+FLUXBOX_INIT = "session.screen0.toolbar.visible: false\n"
 
 
 @contextmanager
@@ -34,11 +32,16 @@ def desktop(wm: str, fonts: str, work: Path) -> Iterator[str]:
         virtual = stack.enter_context(VirtualDisplay(font_path=font_path(fonts) or None))
         stack.enter_context(environ(DISPLAY=virtual.name, XAUTHORITY=virtual.xauthority))
         if wm == "fluxbox":
-            overlay = work / "fluxbox-overlay"
-            overlay.write_text("background: none\n")
             init = work / "fluxbox-init"
-            init.write_text(FLUXBOX_INIT.format(overlay=overlay))
+            init.write_text(FLUXBOX_INIT)
+            # Its wallpaper setter, missing a program to set one with, opens a message box
+            # every start; a person's desktop has one, or none: here a setter that does nothing.
+            tools = work / "bin"
+            tools.mkdir()
+            (tools / "fbsetbg").write_text("#!/bin/sh\nexit 0\n")
+            (tools / "fbsetbg").chmod(0o755)
             env = x_env(virtual.name, virtual.xauthority)
+            env["PATH"] = f"{tools}:{env.get('PATH', '')}"
             stack.enter_context(window_manager(f"fluxbox -rc {init}", env))
         yield virtual.name
 
@@ -65,7 +68,7 @@ def run_variant(
                 rows.append({"task": task_id, "wm": wm, "fonts": fonts, "agent": "invalid",
                              "outcome": False, "passed": False, "false_pass": False,
                              "failing_step": None, "cause": str(exc), "seconds": 0.0,
-                             "step_ms": [], "trace": None})  # fmt: skip
+                             "steps": [], "trace": None})  # fmt: skip
                 _print_row(rows[-1])
                 continue
             trace, trace_path = run_task(loaded, engine=engine, out=out, display=display)
@@ -81,7 +84,8 @@ def run_variant(
                 ),
                 "cause": (failing.error if failing else None) or trace.error or problem,
                 "seconds": round(time.monotonic() - started, 1),
-                "step_ms": [s.duration_ms for s in trace.steps if s.status == "passed"],
+                "steps": [{"verb": s.verb, "ms": s.duration_ms} for s in trace.steps
+                          if s.status == "passed"],
                 "trace": str(trace_path),
             }  # fmt: skip
             rows.append(row)
