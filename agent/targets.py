@@ -136,7 +136,13 @@ def _open_desktop(
         program = None
         if target.launch:
             log_path = log_dir / "program.log" if log_dir else None
-            program = stack.enter_context(Program(target.launch, shown.env, log_path=log_path))
+            env = shown.env
+            if shown.virtual and "DBUS_SESSION_BUS_ADDRESS" not in env:
+                # No session bus on a bare virtual display: GTK's settings store cannot
+                # write, and a check box bound to a setting (mousepad's "Match case") springs
+                # back after every click. Settings kept in memory work for the run.
+                env.setdefault("GSETTINGS_BACKEND", "memory")
+            program = stack.enter_context(Program(target.launch, env, log_path=log_path))
             program.wait_for_window(target.window)
         executor = DesktopExecutor(
             shown.name,

@@ -102,8 +102,8 @@ def step_args(step: BaseModel) -> tuple[str, Any]:
 class Viewport(_Strict):
     """The browser window's inner size in CSS pixels."""
 
-    width: int = Field(default=1920, ge=200, le=7680)
-    height: int = Field(default=1080, ge=200, le=4320)
+    width: int = Field(default=1280, ge=200, le=7680)
+    height: int = Field(default=800, ge=200, le=4320)
 
 
 class BrowserTarget(_Strict):

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from actions.display import find_window, list_windows
+from actions.display import environ, find_window, list_windows
 from agent.api import Agent
 from agent.errors import StepFailed
 
@@ -74,19 +74,29 @@ def test_menus_and_tooltips_are_not_the_window(x_display: Any, tmp_path: Path) -
         ai.press("Escape")
 
 
-def test_a_checkbox_that_does_not_flip_fails_its_click(tmp_path: Path) -> None:
-    # Mousepad's Find and Replace check boxes (Debian 12, GTK 3) take the focus ring on a
-    # click and stay unticked: the click changed pixels, but not the box. Counted as done,
-    # "Replace all" replaced one of two words: a false pass.
+def test_a_checkbox_click_must_show_the_box_flipped(tmp_path: Path) -> None:
+    # Mousepad's Find and Replace check boxes are bound to GTK settings. With no session bus
+    # to store them (a bare virtual display) a ticked box springs back at once: the click
+    # changed pixels (the focus ring) and used to pass, and "Replace all" then replaced one
+    # of two words. gui-agent now keeps GTK settings in memory on its own virtual displays,
+    # so the box stays ticked; with the settings store forced back, the step fails.
     essay = tmp_path / "essay.txt"
     essay.write_text("colour\n")
-    with Agent.desktop(
-        f"mousepad {essay}", window="Mousepad", display="virtual", trace_dir=None, retries=0
-    ) as ai:
+    command = f"mousepad {essay}"
+    with Agent.desktop(command, window="Mousepad", display="virtual", trace_dir=None) as ai:
         ai.press("Control+R")
         ai.type("colour", into="Search for")
-        # The focus ring moves to the box (pixels change) or, some runs, nothing shows at all:
-        # either way the step fails; it used to pass on the ring.
+        ai.click("the Match case checkbox")
+    with (
+        environ(GSETTINGS_BACKEND="dconf"),
+        Agent.desktop(
+            command, window="Mousepad", display="virtual", trace_dir=None, retries=0
+        ) as ai,
+    ):
+        ai.press("Control+R")
+        ai.type("colour", into="Search for")
+        # The focus ring moves to the box, or some runs nothing shows at all: either way
+        # the step fails.
         with pytest.raises(StepFailed, match="left the checkbox as it was|changed nothing"):
             ai.click("the Match case checkbox")
 

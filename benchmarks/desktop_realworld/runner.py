@@ -3,6 +3,7 @@ benchmarks/desktop_realworld.py and the suite's slice of it share this)."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,6 +32,10 @@ def desktop(wm: str, fonts: str, work: Path) -> Iterator[str]:
     with ExitStack() as stack:
         virtual = stack.enter_context(VirtualDisplay(font_path=font_path(fonts) or None))
         stack.enter_context(environ(DISPLAY=virtual.name, XAUTHORITY=virtual.xauthority))
+        if "DBUS_SESSION_BUS_ADDRESS" not in os.environ:
+            # As gui-agent does for its own virtual displays (agent/targets.py): GTK settings
+            # in memory, since no session bus runs here to store them.
+            stack.enter_context(environ(GSETTINGS_BACKEND="memory"))
         if wm == "fluxbox":
             init = work / "fluxbox-init"
             init.write_text(FLUXBOX_INIT)
