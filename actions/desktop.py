@@ -36,6 +36,7 @@ from actions.schema import (
     Wait,
 )
 from actions.screen_effects import ScreenEffects
+from actions.x11_focus import focus_window
 from agent.errors import (
     ActionError,
     DisplayUnavailable,
@@ -234,8 +235,6 @@ class DesktopExecutor:
         program's."""
         if self._connection is None:
             return
-        from actions.x11_focus import focus_window
-
         windows = list_windows(self.env)
         target = None
         if point is not None:

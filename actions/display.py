@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from actions.retry import polling
-from actions.x11_windows import Window, connection, visible_windows
+from actions.x11_focus import manager_running
+from actions.x11_windows import Window, ask_to_close, connection, visible_windows
 from agent.errors import DisplayUnavailable, UsageError
 
 log = logging.getLogger(__name__)
@@ -280,8 +281,6 @@ class Program:
     def _ask_to_close(self) -> None:
         """Ask each of its windows to close, as a window's close button does, and give it
         CLOSE_WAIT_S to finish what it was doing (a save in progress) and exit."""
-        from actions.x11_windows import ask_to_close
-
         try:
             with connection(self.env) as display:
                 asked = [w for w in visible_windows(display) if self.owns(w)]
@@ -375,8 +374,6 @@ def window_manager(command: str, env: dict[str, str], *, log_path: Path | None =
                    ) -> Iterator[Program]:  # fmt: skip
     """Start a window manager on the display and wait until it manages it (it names its check
     window on the root, as EWMH managers do); ended with the block."""
-    from actions.x11_focus import manager_running
-
     with Program(command, env, log_path=log_path, close_gracefully=False) as manager:
 
         def probe() -> bool | None:

@@ -19,6 +19,7 @@ from perception.elements import Box, Element
 from perception.matching import EDITABLE
 from perception.ocr import RapidOcrReader
 from perception.screen import Screenshot
+from perception.toggles import flipped
 
 if TYPE_CHECKING:
     from agent.step.context import StepRun
@@ -211,7 +212,6 @@ def toggle_flipped(step: StepRun, before: Screenshot, element: Element, what: st
     """A desktop checkbox or radio button must show its new state (a mark in its middle, or
     none) once the screen settles; a click that only moved the focus ring fails (retried).
     A radio button already selected stays so, which is noted."""
-    from perception.toggles import flipped
 
     def changed() -> bool:
         after = step.capture()
