@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from actions.display import environ
+from actions.x11_windows import open_connection
 from agent.errors import DisplayUnavailable, MissingDependency
 
 
@@ -100,10 +101,4 @@ def connect(pyautogui: Any, display: str, authority: str) -> Any:
     if current is not None and current.get_display_name() == display:
         backend._display = None  # adopted: this executor owns it from now on
         return current
-    from Xlib.display import Display
-
-    try:
-        with environ(XAUTHORITY=authority), _quiet_leaks():
-            return Display(display)
-    except Exception as exc:  # noqa: BLE001 - Xlib's connection errors
-        raise DisplayUnavailable(f"cannot reach X display {display}: {exc}") from None
+    return open_connection(display, authority)

@@ -11,6 +11,8 @@ window is the client inside the manager's frame; its box is the client's, on the
 from __future__ import annotations
 
 import logging
+import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,34 +67,36 @@ class Window:
         return self.x <= x < self.x + self.width and self.y <= y < self.y + self.height
 
 
-@contextmanager
-def connection(env: dict[str, str]) -> Iterator[Any]:
-    """An Xlib connection to the display named in ``env``, closed when the block ends."""
+def open_connection(name: str | None, authority: str | None) -> Any:
+    """An Xlib connection to display ``name``, reading ``authority`` (else $XAUTHORITY);
+    DisplayUnavailable when it cannot be reached. The caller closes it."""
     try:
-        from Xlib import X  # noqa: F401
         from Xlib.display import Display
     except ImportError as exc:
         raise MissingDependency(
-            f"reading windows needs python-xlib: pip install 'gui-agent[desktop]' ({exc})"
+            f"the desktop needs python-xlib: pip install 'gui-agent[desktop]' ({exc})"
         ) from exc
-    import os
-    import warnings
-
     saved = os.environ.get("XAUTHORITY")
-    if env.get("XAUTHORITY"):
-        os.environ["XAUTHORITY"] = env["XAUTHORITY"]
+    if authority:
+        os.environ["XAUTHORITY"] = authority
     try:
         with warnings.catch_warnings():
             # python-xlib never closes the authority file it reads: its leak, harmless.
             warnings.simplefilter("ignore", ResourceWarning)
-            display = Display(env.get("DISPLAY"))
+            return Display(name)
     except Exception as exc:  # noqa: BLE001 - Xlib raises its own error types
-        raise DisplayUnavailable(f"cannot open display {env.get('DISPLAY')}: {exc}") from None
+        raise DisplayUnavailable(f"cannot reach X display {name}: {exc}") from None
     finally:
         if saved is None:
             os.environ.pop("XAUTHORITY", None)
         else:
             os.environ["XAUTHORITY"] = saved
+
+
+@contextmanager
+def connection(env: dict[str, str]) -> Iterator[Any]:
+    """An Xlib connection to the display named in ``env``, closed when the block ends."""
+    display = open_connection(env.get("DISPLAY"), env.get("XAUTHORITY"))
     try:
         yield display
     finally:
