@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tenacity import (
+    RetryCallState,
     Retrying,
     before_sleep_log,
     retry_if_exception_type,
@@ -17,16 +18,28 @@ from tenacity import (
     wait_exponential,
     wait_fixed,
 )
+from tenacity.stop import stop_base
 
 from agent.errors import RETRYABLE
 
 log = logging.getLogger(__name__)
 
 
-def step_retrying(*, attempts: int, deadline_s: float) -> Retrying:
-    """Retry a step's attempt on model and action errors, within its attempts and its timeout."""
+class _TimeUp(stop_base):
+    """Stop once a clock that may pause (a step's, which does not count model time) runs out."""
+
+    def __init__(self, left: Callable[[], float]) -> None:
+        self.left = left
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.left() <= 0
+
+
+def step_retrying(*, attempts: int, left: Callable[[], float]) -> Retrying:
+    """Retry a step's attempt on model and action errors, within its attempts and while
+    ``left()`` (the seconds left of its timeout) is positive."""
     return Retrying(
-        stop=stop_after_attempt(max(1, attempts)) | stop_after_delay(deadline_s),
+        stop=stop_after_attempt(max(1, attempts)) | _TimeUp(left),
         retry=retry_if_exception_type(RETRYABLE),
         wait=wait_fixed(0.25),
         before_sleep=before_sleep_log(log, logging.INFO),

@@ -33,6 +33,7 @@ from agent.executor_setup import prepare
 from agent.prefetch import Prefetch
 from agent.run import RUN_OPTIONS, Run, new_run
 from agent.secrets import Secrets
+from agent.step.context import MODEL_TIMEOUT_S
 from agent.step.execute import execute_step
 from agent.targets import BLANK, open_target
 from agent.task import STEP_MODELS, BrowserTarget, DesktopTarget, describe, step_args
@@ -58,7 +59,8 @@ class Agent(VerbMethods):
         engine: What finds elements (see :func:`agent.engines.make_engine`).
         name: Names the run and its folder.
         trace_dir: Where run folders go; None keeps no trace.
-        timeout: Seconds per step.
+        timeout: Seconds per step, not counting the time a model takes to answer.
+        model_timeout: Seconds of model answers one step may spend besides ``timeout``.
         retries: Extra tries for a failing step.
         owns_executor: Close the executor when the Agent closes.
         secrets: Values typed as ``${NAME}`` and never shown.
@@ -78,6 +80,7 @@ class Agent(VerbMethods):
         name: str = "api run",
         trace_dir: str | Path | None = "runs",
         timeout: float = 15.0,
+        model_timeout: float = MODEL_TIMEOUT_S,
         retries: int = 2,
         owns_executor: bool = False,
         secrets: Mapping[str, str] | Secrets | None = None,
@@ -91,6 +94,7 @@ class Agent(VerbMethods):
         self.executor: Executor = executor
         self.engine = engine
         self.timeout = timeout
+        self.model_timeout = model_timeout
         self.retries = retries
         self.confirm = confirm
         self._owns = owns_executor
@@ -260,9 +264,9 @@ class Agent(VerbMethods):
         page = self.executor.page
         shot, cause = execute_step(
             step, record, executor=self.executor, engine=self.engine, task_timeout=self.timeout,
-            retries=self.retries, base_url=page.url if page is not None else "",
-            secrets=self.secrets, cache=self.cache, confirm=self.confirm, prefetch=prefetch,
-            upcoming=upcoming,
+            model_timeout=self.model_timeout, retries=self.retries,
+            base_url=page.url if page is not None else "", secrets=self.secrets,
+            cache=self.cache, confirm=self.confirm, prefetch=prefetch, upcoming=upcoming,
         )  # fmt: skip
         if self.secrets:  # an error may quote a field's content: nothing shown holds a value
             masked = StepRecord.model_validate(self.secrets.mask(record.model_dump(mode="json")))

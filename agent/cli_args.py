@@ -144,10 +144,22 @@ def engine_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--threshold", type=float, help="auto: offline confidence below this asks the model"
     )
+    group.add_argument(
+        "--temperature",
+        type=float,
+        help="sample goal plans and element lists at this temperature (Qwen's card: 0.7); "
+        "default greedy. Grounding, questions and reading stay greedy",
+    )
+    group.add_argument(
+        "--prompt-profile",
+        help="a model's prompts and answer format: a shipped name (qwen3vl) or a JSON file; "
+        "default: the model folder's gui-agent-profile.json, else qwen3vl",
+    )
 
 
 def engine_settings(args: Any) -> dict[str, Any]:
     """The engine options given on the command line (None where not given)."""
     keys = ("engine", "model", "endpoint", "api_key_env", "device", "max_pixels", "image_budget",
-            "zoom", "moe_top_k", "quantize", "threshold")  # fmt: skip
+            "zoom", "moe_top_k", "quantize", "threshold", "temperature",
+            "prompt_profile")  # fmt: skip
     return {key: getattr(args, key, None) for key in keys}

@@ -5,6 +5,7 @@ The one engine loader: the CLI, the Python API and ``agent serve`` all build eng
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Literal
@@ -12,11 +13,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import UsageError, usage_error
+from agent.step.context import MODEL_TIMEOUT_S
 from perception.engine import Engine, Loads, WrapsModel
 
 EngineName = Literal["auto", "offline", "qwen3vl", "openai"]
 IMAGE_BUDGETS = {"small": 256 * 32 * 32, "medium": 512 * 32 * 32, "large": 1024 * 32 * 32}
 """Image budget presets in pixels: each visual token covers 32x32 pixels of the image."""
+log = logging.getLogger(__name__)
+
 ENGINES: tuple[str, ...] = ("auto", "offline", "qwen3vl", "openai")
 """Engine names, the default first."""
 
@@ -45,6 +49,12 @@ class EngineSettings(BaseModel):
     )
     moe_top_k: int | None = Field(default=None, ge=1, le=128)
     quantize: Literal["4bit", "8bit", "int8"] | None = None
+    temperature: float | None = Field(
+        default=None, ge=0, le=2, description="Sampling for plans and lists; None: greedy."
+    )
+    prompt_profile: str | None = Field(
+        default=None, description="A shipped profile's name or a JSON file (prompts, format)."
+    )
 
     def pixels(self) -> int | None:
         """The image budget in pixels: ``max_pixels``, a preset's, or None (the engine's)."""
@@ -111,6 +121,8 @@ def make_engine(
 
 
 def _vlm(kind: str, settings: EngineSettings) -> Engine:
+    from perception.profiles import load_profile
+
     if kind == "openai":
         if not settings.endpoint or not settings.model:
             raise UsageError(
@@ -121,7 +133,10 @@ def _vlm(kind: str, settings: EngineSettings) -> Engine:
 
         if settings.quantize:
             raise UsageError("--quantize applies to the in-process engine (--engine qwen3vl)")
-        served = OpenAIEngine(settings.endpoint, settings.model, api_key_env=settings.api_key_env)
+        served = OpenAIEngine(
+            settings.endpoint, settings.model, api_key_env=settings.api_key_env,
+            temperature=settings.temperature, profile=load_profile(settings.prompt_profile),
+        )  # fmt: skip
         if settings.pixels():
             served.max_pixels = settings.pixels()  # type: ignore[assignment]
         served.zoom = settings.zoom
@@ -140,6 +155,8 @@ def _vlm(kind: str, settings: EngineSettings) -> Engine:
         moe_top_k=settings.moe_top_k,
         quantize=settings.quantize,
         zoom=settings.zoom,
+        temperature=settings.temperature,
+        profile=load_profile(settings.prompt_profile, settings.model),
     )
 
 
@@ -150,6 +167,12 @@ def load_engine(engine: Engine, *, status: AbstractContextManager[Any] | None = 
     if isinstance(model, Loads):
         with status or nullcontext():
             model.load()
+        if getattr(model, "device", None) == "cpu":
+            log.warning(
+                "on a CPU one model answer takes 20-100 s (about half with --quantize int8); "
+                "step timeouts do not count it, up to model_timeout (%g s) per step. The "
+                "README's Qwen3-VL section lists the fastest settings", MODEL_TIMEOUT_S,
+            )  # fmt: skip
     return engine
 
 

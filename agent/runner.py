@@ -65,8 +65,8 @@ def run_task(
         with Agent.open(
             target, engine, base_dir=loaded.path.parent, headed=headed,
             allowed_domains=task.allowed_domains, browser=browser, cdp=cdp, display=display,
-            run=run, timeout=task.timeout, retries=task.retries, confirm=confirm,
-            dialogs=task.dialogs,
+            run=run, timeout=task.timeout, model_timeout=task.model_timeout,
+            retries=task.retries, confirm=confirm, dialogs=task.dialogs,
             downloads=loaded.path.parent / task.downloads if task.downloads else None,
         ) as agent:  # fmt: skip
             agent.close(_run_steps(loaded, agent, on_step_start, on_step_end))

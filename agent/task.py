@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 from agent.step.args import Args
 from agent.step.args import Strict as _Strict
 from agent.step.catalog import VERBS
+from agent.step.context import MODEL_TIMEOUT_S
 
 MAX_TARGETS = 6
 """At most this many targets are grounded in one call (a longer answer costs more than it
@@ -166,7 +167,14 @@ class Task(_Strict):
     browser: BrowserTarget | None = None
     desktop: DesktopTarget | None = None
     steps: list[Step] = Field(min_length=1, max_length=10_000)
-    timeout: float = Field(default=15.0, gt=0, le=3600, description="Seconds per step.")
+    timeout: float = Field(
+        default=15.0, gt=0, le=3600,
+        description="Seconds per step, not counting the time a model takes to answer.",
+    )  # fmt: skip
+    model_timeout: float = Field(
+        default=MODEL_TIMEOUT_S, gt=0, le=86_400,
+        description="Seconds of model answers one step may spend besides its timeout.",
+    )  # fmt: skip
     retries: int = Field(default=2, ge=0, le=20, description="Extra tries for a failing step.")
     allowed_domains: list[str] | None = Field(
         default=None, description="Hosts the browser may load (127.0.0.1 always)."

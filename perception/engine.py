@@ -9,7 +9,7 @@ from perception.elements import Element
 from perception.matching import Intent
 
 if TYPE_CHECKING:
-    from actions.schema import Action
+    from actions.schema import Action, Point
     from perception.screen import Screenshot
 
 
@@ -64,6 +64,8 @@ class Plan:
         raw: The model's whole output.
         call: The tool call's arguments as the model wrote them (grid coordinates), which is
             how the history shows earlier actions to the model.
+        drag_to: A drag from wherever the pointer is to here (``action`` is None): Qwen's
+            ``left_click_drag`` names only its end; the goal step knows where the pointer is.
     """
 
     action: Action | None
@@ -73,6 +75,7 @@ class Plan:
     answer: str | None = None
     raw: str = ""
     call: dict[str, Any] | None = None
+    drag_to: Point | None = None
 
 
 @runtime_checkable
@@ -132,6 +135,13 @@ class KeepsRawOutput(Protocol):
     """Keeps its latest raw answer (a model's text) for the trace."""
 
     last_raw: str | None
+
+
+@runtime_checkable
+class CountsModelTime(Protocol):
+    """Adds up the seconds it spent waiting for a model (step timeouts leave them out)."""
+
+    model_seconds: float
 
 
 @runtime_checkable

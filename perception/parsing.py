@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from actions.schema import Click, Drag, Hover, Point, Press, Scroll, TypeText, Wait
 from agent.errors import CoordinateError, ModelOutputError
@@ -90,8 +90,16 @@ def _objects(value: Any, depth: int = 0) -> list[dict[str, Any]]:
     return []
 
 
-def parse_groundings(text: str) -> list[Grounding]:
-    """Every ``bbox_2d`` and ``point_2d`` answer in the text, in order."""
+AnswerFormat = Literal["json", "box_list", "point_list"]
+_PAIR = re.compile(r"\(\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\)")
+
+
+def parse_groundings(text: str, answer: AnswerFormat = "json") -> list[Grounding]:
+    """Every box or point answer in the text, in order: Qwen's ``bbox_2d``/``point_2d``
+    objects (``json``), or, for models trained so, bare ``[x1, y1, x2, y2]`` (``box_list``)
+    or ``[x, y]``/``(x, y)`` (``point_list``) lists."""
+    if answer != "json":
+        return _bare_groundings(text, 4 if answer == "box_list" else 2)
     out: list[Grounding] = []
     for value in json_values(text):
         for obj in _objects(value):
@@ -104,6 +112,28 @@ def parse_groundings(text: str) -> list[Grounding]:
             elif isinstance(point, list):
                 out.append(Grounding(label=label, point=point, kind=kind, purpose=purpose))
     return out
+
+
+def _bare_groundings(text: str, length: int) -> list[Grounding]:
+    """Lists of ``length`` numbers anywhere in the answer (nested lists looked into)."""
+    found: list[list[Any]] = []
+
+    def walk(value: Any, depth: int = 0) -> None:
+        if isinstance(value, list) and depth < 3:
+            numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            if numbers and len(value) == length:
+                found.append(value)
+            else:
+                for item in value:
+                    walk(item, depth + 1)
+
+    for value in json_values(text):
+        walk(value)
+    if length == 2 and not found:
+        found = [[float(x), float(y)] for x, y in _PAIR.findall(text[:_MAX_TEXT])]
+    if length == 4:
+        return [Grounding(label="", bbox=v) for v in found]
+    return [Grounding(label="", point=v) for v in found]
 
 
 def groundings_to_elements(
@@ -211,11 +241,11 @@ def plan_from_text(text: str, size: tuple[int, int], *, divisor: float = GRID) -
         case "mouse_move":
             action = Hover(point=point())
         case "left_click_drag":
-            start_key = "start_coordinate" if "start_coordinate" in args else "coordinate2"
-            if start_key not in args:
-                raise ModelOutputError(
-                    "left_click_drag needs start_coordinate and coordinate", text
-                )
+            # Qwen's tool drags from where the cursor is (after a mouse_move) to `coordinate`;
+            # other dialects name the start too.
+            start_key = next((k for k in ("start_coordinate", "coordinate2") if k in args), None)
+            if start_key is None:
+                return Plan(action=None, drag_to=point(), reason=reason, raw=text, call=args)
             action = Drag(start=point(start_key), end=point())
         case "type":
             action = TypeText(text=str(args.get("text", "")), clear=False)

@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from agent.errors import MissingDependency, UsageError
 from perception import budget
 from perception.coords import GRID
-from perception.vlm import Message, VlmEngine
+from perception.decoding import CallKind, list_guard, sampling
+from perception.profiles import PromptProfile
+from perception.torch_pairing import torchvision_problem
+from perception.vlm import MIN_PIXELS, Message, VlmEngine
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -141,8 +144,13 @@ class Qwen3VLEngine(VlmEngine):
         divisor: float = GRID,
         max_new_tokens: int = 256,
         zoom: bool | None = None,
+        temperature: float | None = None,
+        profile: PromptProfile | None = None,
     ) -> None:
-        super().__init__(divisor=divisor, max_new_tokens=max_new_tokens, zoom=zoom)
+        super().__init__(
+            divisor=divisor, max_new_tokens=max_new_tokens, zoom=zoom, temperature=temperature,
+            profile=profile,
+        )  # fmt: skip
         self.model_path = model
         self.device_wanted: Device = device
         self.dtype_wanted = dtype
@@ -154,6 +162,10 @@ class Qwen3VLEngine(VlmEngine):
         self._model: Any = None
         self._processor: Any = None
         self.device = ""
+        self.last_new_tokens = 0
+        """How many tokens the latest answer had."""
+        self.guard_notes: list[str] = []
+        """Why the latest list answer was stopped early, if it was."""
 
     # -- loading ---------------------------------------------------------------------------------
     def _key(self) -> tuple[Any, ...]:
@@ -185,6 +197,8 @@ class Qwen3VLEngine(VlmEngine):
                 f"(and pip install torch==2.13.0 for the CPU build) ({exc})"
             ) from exc
         self._check_path()
+        if (problem := torchvision_problem()) is not None:
+            raise MissingDependency(problem)
         device = pick_device(self.device_wanted)
         dtype = pick_dtype(device, self.dtype_wanted)
         if device == "cpu":
@@ -217,6 +231,7 @@ class Qwen3VLEngine(VlmEngine):
         if self.quantize == "int8":
             _int8_language_model(model)
         log.warning("Qwen3-VL loaded in %.1f s", time.monotonic() - started)
+
         return model, processor, device
 
     def _check_path(self) -> None:
@@ -286,35 +301,55 @@ class Qwen3VLEngine(VlmEngine):
         self.load()
         return self._processor
 
+    def min_pixels(self) -> int:
+        """The checkpoint's smallest image (65,536 pixels on Qwen3-VL), within the budget."""
+        size = getattr(self.processor.image_processor, "size", None) or {}
+        checkpoint = size.get("shortest_edge") if isinstance(size, dict) else None
+        return min(int(checkpoint or MIN_PIXELS), self.max_pixels)
+
     # -- running -------------------------------------------------------------------------------
     def inputs(self, messages: list[Message], image: Image.Image) -> Any:
         """Tokenised prompt and pixels, with the image budget applied (also used for training)."""
         processor = self.processor
         text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        size = {"shortest_edge": 32 * 32, "longest_edge": self.max_pixels}
+        size = {"shortest_edge": self.min_pixels(), "longest_edge": self.max_pixels}
         return processor(
             text=[text], images=[image.convert("RGB")], return_tensors="pt",
             images_kwargs={"size": size},
         ).to(self.device)  # fmt: skip
 
-    def generate(self, messages: list[Message], image: Image.Image, *, max_new_tokens: int) -> str:
-        """Greedy decoding of one answer."""
+    def generate(
+        self,
+        messages: list[Message],
+        image: Image.Image,
+        *,
+        max_new_tokens: int,
+        kind: CallKind = "ground",
+    ) -> str:
+        """One answer: greedy, or sampled for plans and lists under ``temperature``; a list
+        stops early when it loops or shows no box (see :mod:`perception.decoding`)."""
         import torch
 
         inputs = self.inputs(messages, image)
         started = time.monotonic()
+        prompt = inputs["input_ids"].shape[1]
+        extra: dict[str, Any] = sampling(kind, self.temperature)
         # Under a work limit (agent serve), decoding stops when the time is up, and a cut-short
         # answer is an error, never parsed as if it were whole.
-        limit = {"max_time": left} if (left := budget.remaining()) is not None else {}
+        if (left := budget.remaining()) is not None:
+            extra["max_time"] = left
+        self.guard_notes = []
+        if kind == "list":
+            guard = list_guard(self.processor.tokenizer, prompt, self.guard_notes)
+            extra["stopping_criteria"] = [guard]
         with torch.inference_mode():
-            output = self.model.generate(
-                **inputs, max_new_tokens=max_new_tokens, do_sample=False, **limit
-            )
+            output = self.model.generate(**inputs, max_new_tokens=max_new_tokens, **extra)
         budget.check("while the model answered")
-        new = output[0][inputs["input_ids"].shape[1] :]
+        new = output[0][prompt:]
+        self.last_new_tokens = len(new)
         text: str = self.processor.tokenizer.decode(new, skip_special_tokens=True)
         log.info(
-            "qwen3vl: %d prompt tokens, %d new, %.1f s",
-            inputs["input_ids"].shape[1], len(new), time.monotonic() - started,
+            "qwen3vl: %d prompt tokens, %d new, %.1f s%s", prompt, len(new),
+            time.monotonic() - started, "".join(f"; {n}" for n in self.guard_notes),
         )  # fmt: skip
         return text

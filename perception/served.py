@@ -21,6 +21,8 @@ from actions.retry import http_retrying
 from agent.errors import EndpointError, ModelError
 from perception import budget
 from perception.coords import GRID
+from perception.decoding import CallKind, served_sampling
+from perception.profiles import PromptProfile
 from perception.vlm import Message, VlmEngine, image_budget
 
 if TYPE_CHECKING:
@@ -58,8 +60,13 @@ class OpenAIEngine(VlmEngine):
         max_pixels: int = 1280 * 32 * 32,
         divisor: float = GRID,
         max_new_tokens: int = 256,
+        temperature: float | None = None,
+        profile: PromptProfile | None = None,
     ) -> None:
-        super().__init__(divisor=divisor, max_pixels=max_pixels, max_new_tokens=max_new_tokens)
+        super().__init__(
+            divisor=divisor, max_pixels=max_pixels, max_new_tokens=max_new_tokens,
+            temperature=temperature, profile=profile,
+        )  # fmt: skip
         self.endpoint = endpoint.rstrip("/")
         self.model = model
         self.api_key_env = api_key_env
@@ -77,7 +84,12 @@ class OpenAIEngine(VlmEngine):
         return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
     def payload(
-        self, messages: list[Message], image: Image.Image, *, max_new_tokens: int
+        self,
+        messages: list[Message],
+        image: Image.Image,
+        *,
+        max_new_tokens: int,
+        kind: CallKind = "ground",
     ) -> dict[str, Any]:
         """The request body: OpenAI chat messages with the screenshot as an image_url part."""
         url = self.data_url(image, self.max_pixels)
@@ -97,12 +109,20 @@ class OpenAIEngine(VlmEngine):
             "model": self.model,
             "messages": converted,
             "max_tokens": max_new_tokens,
-            "temperature": 0,
+            **served_sampling(kind, self.temperature),
         }
 
-    def generate(self, messages: list[Message], image: Image.Image, *, max_new_tokens: int) -> str:
+    def generate(
+        self,
+        messages: list[Message],
+        image: Image.Image,
+        *,
+        max_new_tokens: int,
+        kind: CallKind = "ground",
+    ) -> str:
         """POST one chat completion (with retries) and return the answer's text."""
-        body = json.dumps(self.payload(messages, image, max_new_tokens=max_new_tokens)).encode()
+        payload = self.payload(messages, image, max_new_tokens=max_new_tokens, kind=kind)
+        body = json.dumps(payload).encode()
         started = time.monotonic()
         try:
             for attempt in http_retrying(attempts=1 + self.retries, retry_on=_Transient):

@@ -7,11 +7,14 @@ everything else (the prompts, parsing, the grid) is here, so both engines behave
 from __future__ import annotations
 
 import logging
+import math
+import time
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 from perception import budget
 from perception.coords import GRID
+from perception.decoding import LIST_TOKENS_PER_TARGET, CallKind
 from perception.elements import Box, Element
 from perception.engine import Located, Plan
 from perception.matching import Intent, normalize
@@ -23,7 +26,7 @@ from perception.parsing import (
     parse_yes_no,
     plan_from_text,
 )
-from perception.prompts import computer_use_tool, prompt
+from perception.profiles import PromptProfile, default_profile
 from perception.screen import Screenshot
 from perception.zoom import from_region, wants_zoom, zoom_region
 
@@ -35,13 +38,29 @@ log = logging.getLogger(__name__)
 Message = dict[str, Any]
 
 
-def image_budget(size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
-    """The size an image is shrunk to so that it holds at most ``max_pixels`` (aspect kept)."""
+TOKEN_PIXELS = 32
+"""One visual token covers 32x32 pixels (16-pixel patches, merged 2x2); sides are multiples."""
+MIN_PIXELS = 65_536
+"""Qwen3-VL checkpoints' smallest image (64 visual tokens)."""
+
+
+def image_budget(
+    size: tuple[int, int], max_pixels: int, min_pixels: int = MIN_PIXELS
+) -> tuple[int, int]:
+    """The size Qwen3-VL's processor gives an image: sides rounded to multiples of 32 pixels,
+    aspect kept, between ``min_pixels`` and ``max_pixels``. An image sent at this size is not
+    resized again by the server, so it stays within the budget and is resampled once."""
     width, height = size
-    if width * height <= max_pixels:
-        return size
-    factor = (max_pixels / (width * height)) ** 0.5
-    return max(32, int(width * factor)), max(32, int(height * factor))
+    side = TOKEN_PIXELS
+    w, h = max(side, round(width / side) * side), max(side, round(height / side) * side)
+    if w * h > max_pixels:
+        beta = math.sqrt(width * height / max_pixels)
+        w = max(side, math.floor(width / beta / side) * side)
+        h = max(side, math.floor(height / beta / side) * side)
+    elif w * h < min_pixels:
+        beta = math.sqrt(min_pixels / (width * height))
+        w, h = math.ceil(width * beta / side) * side, math.ceil(height * beta / side) * side
+    return w, h
 
 
 class VlmEngine(ABC):
@@ -53,6 +72,10 @@ class VlmEngine(ABC):
         max_new_tokens: The longest answer.
         zoom: Ground in two passes (the whole screen, then a native-resolution crop around the
             first answer); None: only when the screen holds over twice the budget.
+        temperature: Sample goal plans and element lists at this temperature (with Qwen's
+            top_p and top_k); None or 0: greedy. Grounding, questions and reading stay greedy.
+        profile: The model's prompts and answer format (default: Qwen3-VL's); its divisor
+            replaces ``divisor``.
     """
 
     name = "vlm"
@@ -64,69 +87,82 @@ class VlmEngine(ABC):
         max_pixels: int = 1024 * 32 * 32,
         max_new_tokens: int = 256,
         zoom: bool | None = None,
+        temperature: float | None = None,
+        profile: PromptProfile | None = None,
     ) -> None:
-        self.divisor = divisor
+        self.profile = profile or default_profile()
+        self.divisor = self.profile.divisor if profile is not None else divisor
+        self.temperature = temperature
         self.max_pixels = max_pixels
         self.max_new_tokens = max_new_tokens
         self.zoom = zoom
         self.last_raw: str | None = None
         """The model's latest answer, for the trace."""
+        self.model_seconds = 0.0
+        """Seconds spent in the model so far: a step's timeout does not count them."""
 
     @abstractmethod
-    def generate(self, messages: list[Message], image: Image.Image, *, max_new_tokens: int) -> str:
-        """Run the model on one screenshot and a conversation; return its text answer."""
+    def generate(
+        self,
+        messages: list[Message],
+        image: Image.Image,
+        *,
+        max_new_tokens: int,
+        kind: CallKind = "ground",
+    ) -> str:
+        """Run the model on one screenshot and a conversation; return its text answer.
+        ``kind`` decides the decoding (see :mod:`perception.decoding`)."""
 
     # -- prompts (public: the tests train a tiny model on exactly these) ------------------------
-    @staticmethod
-    def locate_messages(description: str) -> list[Message]:
-        """The conversation that asks for one described element's box."""
-        text = prompt("ground").format(description=description)
+    def _user(self, kind: str, **fields: str) -> list[Message]:
+        text = self.profile.text(kind).format(**fields)
         return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
 
-    @staticmethod
-    def locate_many_messages(descriptions: list[str]) -> list[Message]:
+    def locate_messages(self, description: str) -> list[Message]:
+        """The conversation that asks for one described element's box."""
+        return self._user("ground", description=description)
+
+    def locate_many_messages(self, descriptions: list[str]) -> list[Message]:
         """The conversation that asks for several described elements' boxes at once."""
         targets = "\n".join(f"{i + 1}. {d}" for i, d in enumerate(descriptions))
-        text = prompt("ground_many").format(targets=targets)
-        return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+        return self._user("ground_many", targets=targets)
 
-    @staticmethod
-    def plan_messages(goal: str, history: list[str]) -> list[Message]:
+    def plan_messages(self, goal: str, history: list[str]) -> list[Message]:
         """The conversation that asks for the next action towards a goal."""
-        system = prompt("plan_system").format(tools=computer_use_tool())
+        system = self.profile.text("plan_system").format(tools=self.profile.tool_json())
         done = "\n".join(f"{i + 1}. {h}" for i, h in enumerate(history)) or "(none yet)"
-        user = prompt("plan_user").format(goal=goal, history=done)
+        user = self.profile.text("plan_user").format(goal=goal, history=done)
         return [
             {"role": "system", "content": [{"type": "text", "text": system}]},
             {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": user}]},
         ]
 
-    @staticmethod
-    def ask_messages(question: str) -> list[Message]:
+    def ask_messages(self, question: str) -> list[Message]:
         """The conversation that asks a yes/no question about the screen (for ``expect``)."""
-        text = prompt("ask").format(question=question)
-        return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+        return self._user("ask", question=question)
 
-    @staticmethod
-    def extract_messages(what: str) -> list[Message]:
+    def extract_messages(self, what: str) -> list[Message]:
         """The conversation that asks to read something off the screen (for ``extract``)."""
-        text = prompt("extract").format(what=what)
-        return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+        return self._user("extract", what=what)
 
-    @staticmethod
-    def elements_messages() -> list[Message]:
+    def elements_messages(self) -> list[Message]:
         """The conversation that asks for every interactive element."""
-        text = prompt("elements")
-        return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+        return self._user("elements")
 
     @staticmethod
     def visible_question(text: str) -> str:
         """How ``expect`` asks whether a text is on the screen."""
         return f'Is the text "{text}" visible on the screen?'
 
-    def _ask(self, messages: list[Message], screenshot: Screenshot, tokens: int) -> str:
+    def _ask(
+        self, messages: list[Message], screenshot: Screenshot, tokens: int, kind: CallKind
+    ) -> str:
         budget.check("before asking the model")
-        raw = self.generate(messages, screenshot.image, max_new_tokens=tokens)
+        started = time.monotonic()
+        try:
+            raw = self.generate(messages, screenshot.image, max_new_tokens=tokens, kind=kind)
+        finally:
+            self.model_seconds += time.monotonic() - started
         self.last_raw = raw
         log.debug("%s answered: %r", self.name, raw[:500])
         return raw
@@ -177,9 +213,13 @@ class VlmEngine(ABC):
         the answer leaves out is missing from the result (its step then asks on its own). No
         zoom here: a step whose screen is large asks on its own.
         """
-        raw = self._ask(self.locate_many_messages(descriptions), screenshot, 64 * len(descriptions))
+        tokens = LIST_TOKENS_PER_TARGET * len(descriptions)
+        raw = self._ask(self.locate_many_messages(descriptions), screenshot, tokens, "list")
         elements, refused = groundings_to_elements(
-            parse_groundings(raw), screenshot.size, engine=self.name, divisor=self.divisor
+            parse_groundings(raw, self.profile.answer),
+            screenshot.size,
+            engine=self.name,
+            divisor=self.divisor,
         )
         found: dict[str, Located] = {}
         wanted = {normalize(d): d for d in descriptions}
@@ -201,8 +241,8 @@ class VlmEngine(ABC):
 
     def _ground(self, screenshot: Screenshot, description: str) -> Located:
         """One grounding call on one image."""
-        raw = self._ask(self.locate_messages(description), screenshot, 128)
-        groundings = parse_groundings(raw)
+        raw = self._ask(self.locate_messages(description), screenshot, 128, "ground")
+        groundings = parse_groundings(raw, self.profile.answer)
         elements, refused = groundings_to_elements(
             groundings, screenshot.size, engine=self.name, divisor=self.divisor
         )
@@ -213,7 +253,7 @@ class VlmEngine(ABC):
 
     def find_text(self, screenshot: Screenshot, text: str, *, page: Any = None) -> Element | None:
         """Ask whether the text is visible; the element is the whole screen (no box is asked)."""
-        raw = self._ask(self.ask_messages(self.visible_question(text)), screenshot, 96)
+        raw = self._ask(self.ask_messages(self.visible_question(text)), screenshot, 96, "ask")
         visible, reason = parse_yes_no(raw)
         if not visible:
             return None
@@ -221,21 +261,25 @@ class VlmEngine(ABC):
 
     def extract(self, screenshot: Screenshot, what: str, *, page: Any = None) -> Element | None:
         """Ask the model to read something off the screen."""
-        raw = self._ask(self.extract_messages(what), screenshot, 128)
+        raw = self._ask(self.extract_messages(what), screenshot, 128, "read")
         value = parse_value(raw)
         return Element(box=_whole(screenshot), text=value, value=value, engine=self.name)
 
     def elements(self, screenshot: Screenshot, *, page: Any = None) -> list[Element]:
         """Every interactive element the model sees, with its type as the role."""
-        raw = self._ask(self.elements_messages(), screenshot, 1024)
+        raw = self._ask(self.elements_messages(), screenshot, 1024, "list")
+        # A looping answer repeats entries: each box once.
+        unique = list(
+            {repr(g): g for g in reversed(parse_groundings(raw, self.profile.answer))}.values()
+        )[::-1]
         found, _ = groundings_to_elements(
-            parse_groundings(raw), screenshot.size, engine=self.name, divisor=self.divisor
+            unique, screenshot.size, engine=self.name, divisor=self.divisor
         )
         return found
 
     def plan(self, screenshot: Screenshot, goal: str, *, history: list[str]) -> Plan:
         """Ask for the next action with the computer_use tool."""
-        raw = self._ask(self.plan_messages(goal, history), screenshot, self.max_new_tokens)
+        raw = self._ask(self.plan_messages(goal, history), screenshot, self.max_new_tokens, "plan")
         return plan_from_text(raw, screenshot.size, divisor=self.divisor)
 
 

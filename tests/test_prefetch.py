@@ -28,7 +28,7 @@ class ColourModel(VlmEngine):
         super().__init__(max_pixels=400 * 300)
         self.prompts: list[str] = []
 
-    def generate(self, messages: Any, image: Image.Image, *, max_new_tokens: int) -> str:
+    def generate(self, messages: Any, image: Image.Image, *, max_new_tokens: int, **_: Any) -> str:
         text = messages[-1]["content"][-1]["text"]
         self.prompts.append(text)
         lines = [ln for ln in text.splitlines() if re.match(r"\d+\. ", ln)] or [text]

@@ -143,18 +143,30 @@ def test_a_server_that_hangs_up_or_never_answers_fails_after_bounded_retries(
         rude.close()
 
 
-def test_big_screenshots_are_shrunk_to_the_image_budget() -> None:
-    from PIL import Image
-
-    engine = OpenAIEngine("http://127.0.0.1:9/v1", "m", max_pixels=640 * 400)
-    url = engine.data_url(Image.new("RGB", (2560, 1600), "white"), engine.max_pixels)
+@pytest.mark.parametrize(
+    "screen,budget",
+    [((2560, 1600), 640 * 400), ((1920, 1080), 1280 * 32 * 32), ((1366, 768), 10**7)],
+)
+def test_screenshots_are_sent_at_the_size_the_server_keeps(
+    screen: tuple[int, int], budget: int
+) -> None:
+    """The server resizes to multiples of 32 px (Qwen's smart_resize): an image shrunk to the
+    budget without rounding (1920x1080 -> 1526x858) was enlarged again to 1536x864, 1,296
+    visual tokens against a 1,280 budget, and resampled twice."""
     import base64
     import io
 
-    sent = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
-    assert sent.size[0] * sent.size[1] <= 640 * 400 and sent.size[0] / sent.size[
-        1
-    ] == pytest.approx(1.6, rel=0.01)
+    from PIL import Image
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
+
+    engine = OpenAIEngine("http://127.0.0.1:9/v1", "m", max_pixels=budget)
+    url = engine.data_url(Image.new("RGB", screen, "white"), engine.max_pixels)
+    width, height = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).size
+    assert width % 32 == 0 and height % 32 == 0 and width * height <= budget
+    assert width / height == pytest.approx(screen[0] / screen[1], rel=0.05)
+    # A server allowing 16,384 tokens (vLLM's default for Qwen3-VL) keeps the size as sent.
+    server = smart_resize(height, width, factor=32, min_pixels=65_536, max_pixels=16_777_216)
+    assert server == (height, width)
 
 
 @pytest.mark.parametrize("engine", ["openai", "qwen3vl"])

@@ -55,7 +55,7 @@ class RedSquareModel(VlmEngine):
         super().__init__(max_pixels=BUDGET, **options)
         self.calls: list[tuple[int, int]] = []
 
-    def generate(self, messages: Any, image: Image.Image, *, max_new_tokens: int) -> str:
+    def generate(self, messages: Any, image: Image.Image, *, max_new_tokens: int, **_: Any) -> str:
         self.calls.append(image.size)
         seen = image.resize(image_budget(image.size, self.max_pixels), Image.Resampling.BOX)
         red = [
@@ -95,7 +95,9 @@ def test_the_second_pass_makes_a_coarse_box_exact() -> None:
 
 def test_a_failed_second_pass_keeps_the_first_answer() -> None:
     class Forgetful(RedSquareModel):
-        def generate(self, messages: Any, image: Image.Image, *, max_new_tokens: int) -> str:
+        def generate(
+            self, messages: Any, image: Image.Image, *, max_new_tokens: int, **_: Any
+        ) -> str:
             answer = super().generate(messages, image, max_new_tokens=max_new_tokens)
             return answer if len(self.calls) == 1 else "I am not sure"
 

@@ -18,10 +18,15 @@ from agent.prefetch import Prefetch
 from agent.secrets import Secrets
 from agent.trace import StepRecord
 from perception.elements import Element
-from perception.engine import Engine, KeepsRawOutput, Located
+from perception.engine import CountsModelTime, Engine, KeepsRawOutput, Located, WrapsModel
 from perception.screen import Screenshot
 
 Phase = Literal["capture", "locate", "act", "verify"]
+
+MODEL_TIMEOUT_S = 600.0
+"""Seconds of model answers a step may spend on top of its timeout. A step's timeout is for
+the page or program (appearing, settling, reacting); a model's answer takes 1-5 s on a GPU and
+20-100 s on a CPU, and counting it would leave no time for a retry after a wrong answer."""
 
 SETTLE_MAX_S = 1.5
 """How long a capture waits for a changing screen to settle before it reads it anyway."""
@@ -44,6 +49,8 @@ class StepContext:
     prefetch: Prefetch | None = None
     upcoming: list[str] = field(default_factory=list)
     """The targets of this step and the next ones, for one model call (agent.prefetch)."""
+    model_timeout_s: float = MODEL_TIMEOUT_S
+    """Model time the step may spend besides ``timeout_s`` (see MODEL_TIMEOUT_S)."""
 
 
 class StepRun:
@@ -57,6 +64,7 @@ class StepRun:
         self.ctx = ctx
         self.record = ctx.record
         self.started = time.monotonic()
+        self._model_at_start = model_seconds(ctx.engine)
         self.last_screenshot: Screenshot | None = None
         """The step's latest capture (saved into the run folder)."""
         self.found: list[CacheEntry] = []
@@ -107,9 +115,15 @@ class StepRun:
         if isinstance(engine, KeepsRawOutput) and engine.last_raw is not None:
             self.record.model_output = engine.last_raw
 
+    def model_spent(self) -> float:
+        """Seconds this step has spent waiting for a model's answers."""
+        return model_seconds(self.ctx.engine) - self._model_at_start
+
     def remaining(self) -> float:
-        """Seconds left before the step's timeout."""
-        return max(0.0, self.ctx.timeout_s - (time.monotonic() - self.started))
+        """Seconds left before the step's timeout. Time in the model is not counted, up to
+        ``model_timeout_s``: on a CPU one answer takes longer than a whole step's timeout."""
+        excused = min(self.model_spent(), self.ctx.model_timeout_s)
+        return max(0.0, self.ctx.timeout_s - (time.monotonic() - self.started - excused))
 
     def capture(self) -> Screenshot:
         """Take a screenshot, once the screen has settled, and remember it as the step's
@@ -144,3 +158,9 @@ class StepRun:
         self.record.engine = element.engine
         if only:
             self.record.candidates = [element.summary()]
+
+
+def model_seconds(engine: Engine) -> float:
+    """The seconds an engine (or the model an ``auto`` engine wraps) has spent in its model."""
+    model = engine.vlm if isinstance(engine, WrapsModel) else engine
+    return model.model_seconds if isinstance(model, CountsModelTime) else 0.0

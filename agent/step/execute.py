@@ -16,7 +16,7 @@ from agent.prefetch import Prefetch
 from agent.secrets import Secrets
 from agent.step.act import dialogs_answered, downloads_kept, tabs_followed
 from agent.step.catalog import VERBS
-from agent.step.context import StepContext, StepRun
+from agent.step.context import MODEL_TIMEOUT_S, StepContext, StepRun
 from agent.step.locate import commit
 from agent.step.registry import Verb
 from agent.task import step_args
@@ -32,6 +32,7 @@ def execute_step(
     executor: Executor,
     engine: Engine,
     task_timeout: float = 15.0,
+    model_timeout: float = MODEL_TIMEOUT_S,
     retries: int = 2,
     base_url: str = "",
     secrets: Secrets | None = None,
@@ -53,6 +54,7 @@ def execute_step(
             executor=executor, engine=engine, record=record, timeout_s=timeout,
             retries=retries, base_url=base_url, secrets=secrets or Secrets(), cache=cache,
             confirm=confirm, prefetch=prefetch, upcoming=upcoming or [],
+            model_timeout_s=model_timeout,
         )
     )  # fmt: skip
     record.status = "running"
@@ -82,7 +84,7 @@ def _run(step: StepRun, entry: Verb[Any], args: Any) -> Any:
     if args.confirm:
         _ask_confirmation(step)
     attempts = 1 if entry.polls else 1 + step.ctx.retries
-    for attempt in step_retrying(attempts=attempts, deadline_s=step.ctx.timeout_s):
+    for attempt in step_retrying(attempts=attempts, left=step.remaining):
         with attempt:
             step.record.attempts += 1
             step.found.clear()

@@ -8,16 +8,17 @@ there. A plan is recorded (or replaced) only when the goal succeeds.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
-from actions.schema import ACTION_ADAPTER, Action
+from actions.schema import ACTION_ADAPTER, Action, Drag, Point
 from agent.cache import PlanEntry, PlannedAction, where
 from agent.errors import ModelError, ModelOutputError, VerificationFailed
 from agent.step.act import act, before, read_state
 from agent.step.args import GoalArgs
 from agent.step.context import StepRun
 from perception.elements import Box
-from perception.engine import KeepsRawOutput
+from perception.engine import KeepsRawOutput, Plan
 from perception.fingerprints import evidence, looks_the_same
 from perception.screen import Screenshot
 
@@ -86,11 +87,12 @@ def _plan_live(
 ) -> str | None:
     repeats = bad = 0
     previous: str | None = None
+    pointer = _pointer_after(done)
     for _ in range(args.max_steps):
         shot = step.capture()
         try:
             with step.engine_call("locate"):
-                plan = step.engine.plan(shot, args.goal, history=history)
+                plan = _from_pointer(step.engine.plan(shot, args.goal, history=history), pointer)
         except ModelError as exc:  # unparseable, or coordinates off the grid: tell the model
             engine = step.engine
             raw = exc.raw if isinstance(exc, ModelOutputError) else None
@@ -121,6 +123,7 @@ def _plan_live(
         )  # fmt: skip
         was = before(step)
         act(step, plan.action, secrets=secrets)
+        pointer = _point_of(plan.action, end=True) or pointer
         with step.timed("verify"):
             changed = read_state(step) != was
         entry.update(action=step.record.action, changed=changed)
@@ -139,7 +142,32 @@ def _plan_live(
     raise VerificationFailed(f"goal not reached after {args.max_steps} actions: {args.goal!r}")
 
 
-def _point_of(action: Action) -> tuple[float, float] | None:
-    """Where an action acts, in screenshot pixels (None for keys and waits)."""
-    point = getattr(action, "point", None) or getattr(action, "start", None)
+def _point_of(action: Action, *, end: bool = False) -> tuple[float, float] | None:
+    """Where an action acts, in screenshot pixels (None for keys and waits); ``end``: where it
+    leaves the pointer (a drag's end)."""
+    point = getattr(action, "point", None) or getattr(action, "end" if end else "start", None)
     return (point.x, point.y) if point is not None else None
+
+
+def _pointer_after(done: list[PlannedAction]) -> tuple[float, float] | None:
+    """Where the replayed part of a goal left the pointer (None: no action placed it)."""
+    for planned in reversed(done):
+        action = ACTION_ADAPTER.validate_python(planned.action)
+        if (point := _point_of(action, end=True)) is not None:
+            return point
+    return None
+
+
+def _from_pointer(plan: Plan, pointer: tuple[float, float] | None) -> Plan:
+    """A drag the model gave only the end of starts where the pointer is (Qwen's tool moves the
+    pointer with ``mouse_move``, then drags from there)."""
+    if plan.drag_to is None:
+        return plan
+    if pointer is None:
+        raise ModelOutputError(
+            "left_click_drag drags from the pointer, and no action of this goal has placed it: "
+            "mouse_move to where the drag starts first",
+            plan.raw,
+        )
+    start = Point(x=pointer[0], y=pointer[1])
+    return replace(plan, action=Drag(start=start, end=plan.drag_to), drag_to=None)
