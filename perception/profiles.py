@@ -39,7 +39,7 @@ class PromptProfile(BaseModel):
     ground_many: str = Field(default="", description="Asks for several; uses {targets}.")
     ask: str = Field(default="", description="A yes/no question; uses {question}.")
     extract: str = Field(default="", description="Reads something; uses {what}.")
-    elements: str = Field(default="", description="Lists every interactive element.")
+    elements: str = Field(default="", description="Lists every element; taken as written.")
     plan_system: str = Field(default="", description="The planner's system prompt; {tools}.")
     plan_user: str = Field(default="", description="The planner's turn; {goal} and {history}.")
     answer: Literal["json", "box_list", "point_list"] = Field(
@@ -102,6 +102,8 @@ def _read(path: Path, what: str) -> PromptProfile:
     except ValidationError as exc:
         raise usage_error(exc, str(path)) from None
     for kind in PROMPTS:
+        if kind == "elements":
+            continue
         try:
             profile.text(kind).format(**dict.fromkeys(_FIELDS, "x"))
         except (KeyError, IndexError, ValueError) as exc:

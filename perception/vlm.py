@@ -115,7 +115,8 @@ class VlmEngine(ABC):
 
     # -- prompts (public: the tests train a tiny model on exactly these) ------------------------
     def _user(self, kind: str, **fields: str) -> list[Message]:
-        text = self.profile.text(kind).format(**fields)
+        text = self.profile.text(kind)
+        text = text.format(**fields) if fields else text  # `elements` has no fields: as written
         return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
 
     def locate_messages(self, description: str) -> list[Message]:

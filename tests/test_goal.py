@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from perception.engine import Plan
 from perception.offline import OfflineEngine
 from perception.parsing import plan_from_text
@@ -198,3 +200,30 @@ def test_a_failed_goal_does_not_replace_the_recording(
     assert record.status == "failed"
     cache.save()
     assert path.read_text() == recorded
+
+
+def test_a_drag_from_the_pointer_starts_where_the_last_action_left_it(
+    executor: Any, site: Any
+) -> None:
+    """Qwen's left_click_drag names only its end; before anything placed the pointer, the model
+    is told to mouse_move first instead of the drag starting anywhere."""
+    executor.page.goto(page_url(site, "verbs.html"))
+    card, archive = grid_of(executor, "#card"), grid_of(executor, "#to")
+    box = executor.page.locator("#card").bounding_box()
+    planner = ScriptedPlanner(
+        [
+            call("left_click_drag", coordinate=archive),
+            call("mouse_move", coordinate=card),
+            call("left_click_drag", coordinate=archive),
+            call("terminate", status="success"),
+        ]
+    )
+    records = run_steps(executor, "[{goal: Move the card to the archive}]", engine=planner)
+    record = records[0]
+    assert record.status == "passed", record.error
+    assert "mouse_move to where the drag starts first" in record.plan[0]["error"]
+    drag = record.plan[2]["action"]
+    assert drag["type"] == "drag" and drag["start"]["x"] == pytest.approx(
+        box["x"] + box["width"] / 2, abs=3
+    )
+    assert "dropped in Archive" in log_lines(executor)
