@@ -137,9 +137,9 @@ def engine_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--moe-top-k", type=int, help="experts per token for MoE checkpoints")
     group.add_argument(
         "--quantize",
-        choices=("4bit", "8bit", "int8"),
-        help="4bit/8bit: bitsandbytes, CUDA only; int8: dynamic quantisation of the language "
-        "model's linear layers, CPU only",
+        choices=("4bit", "8bit", "int8", "int4", "fp16"),
+        help="qwen3vl: 4bit/8bit through bitsandbytes (CUDA), int8 dynamic quantisation of the "
+        "language model (CPU); openvino: the export's weights, int8 (default), int4 or fp16",
     )
     group.add_argument(
         "--threshold", type=float, help="auto: offline confidence below this asks the model"

@@ -194,7 +194,7 @@ class Task(_Strict):
         description="Environment variables used as ${NAME} whose values are typed but never "
         "shown: not in traces, reports, logs, prompts or the console.",
     )
-    engine: Literal["auto", "offline", "qwen3vl", "openai"] | None = Field(
+    engine: Literal["auto", "offline", "qwen3vl", "openvino", "openai"] | None = Field(
         default=None, description="The engine (the command line's --engine wins)."
     )
     model: str | None = Field(default=None, description="A Qwen3-VL folder or a served model.")

@@ -7,13 +7,14 @@
 # drive (mousepad, zenity: GTK programs nobody here wrote) and makes .venv-serve:
 # `transformers serve`, the OpenAI-compatible server the tests run the served engine against.
 # It needs torchvision, which does not import beside the CPU torch of .venv, hence its own
-# environment (torch 2.14.1 + torchvision 0.29.1, ~6 GB).
+# environment (torch 2.14.1 + torchvision 0.29.1, ~6 GB); and .venv-export: optimum-intel, which
+# exports Qwen3-VL checkpoints for the OpenVINO engine and pins transformers 5.0 for them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVE=0
 case "${1:-}" in --test|--serve) SERVE=1 ;; esac
 
-EXTRAS="${GUI_AGENT_EXTRAS:-ocr,desktop,qwen,server,test}"
+EXTRAS="${GUI_AGENT_EXTRAS:-ocr,desktop,qwen,openvino,server,test}"
 # The CPU build of torch (a bare `torch` would pull a multi-GB CUDA build); set GUI_AGENT_TORCH
 # to another requirement (or to "" to skip) for a GPU machine.
 TORCH="${GUI_AGENT_TORCH-torch==2.13.0}"
@@ -101,5 +102,27 @@ if [ "$SERVE" = 1 ]; then
       exit 1
     fi
     printf '%s' "$serve_want" > "$serve_stamp"
+  fi
+fi
+
+if [ "$SERVE" = 1 ]; then
+  export_stamp=".venv-export/.gui-agent-installed"
+  # optimum-intel's own requirements would replace the CPU torch (it asks for torchvision) and
+  # its transformers pin allows Qwen3-VL's export only up to 5.0: its dependencies are named
+  # here and it is installed without them.
+  export_deps="${GUI_AGENT_EXPORT_REQS:-torch==2.13.0 transformers==5.0.0 huggingface-hub<1.22 accelerate pillow openvino openvino-tokenizers nncf requests}"
+  export_want="$export_deps | optimum-intel==2.2.0 optimum==2.3.0"
+  if [ ! -f "$export_stamp" ] || [ "$(cat "$export_stamp")" != "$export_want" ]; then
+    say "installing the OpenVINO exporter into .venv-export (a minute or two; log: .venv-export/pip.log)"
+    [ -x .venv-export/bin/python ] || "$PYTHON" -m venv .venv-export
+    # shellcheck disable=SC2086 # the requirements are words
+    if ! { .venv-export/bin/python -m pip install $export_deps &&
+           .venv-export/bin/python -m pip install --no-deps optimum-intel==2.2.0 optimum==2.3.0; } \
+         >.venv-export/pip.log 2>&1; then
+      tail -n 40 .venv-export/pip.log >&2
+      say "pip failed for .venv-export; the whole log is in .venv-export/pip.log"
+      exit 1
+    fi
+    printf '%s' "$export_want" > "$export_stamp"
   fi
 fi
