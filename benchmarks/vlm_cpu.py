@@ -2,6 +2,11 @@
 
     .venv/bin/python benchmarks/vlm_cpu.py [--size 2B|4B] [--budgets 256 512 768 1024]
                                            [--new-tokens 16] [--no-int8]
+    .venv/bin/python benchmarks/vlm_cpu.py --compare [--budgets 256 768] [--repeats 2]
+
+``--compare`` times whole grounding calls of the engines against each other in one run
+(transformers fp32 and int8, OpenVINO int8 and int4, a llama-server if one is named): see
+benchmarks/vlm_engines.py; it writes benchmarks/results/vlm_engines.json.
 
 Builds Qwen3-VL-2B's (or 4B's) shapes from its config (nothing is downloaded; the weights are
 random, so only the cost is real, not the answer), takes a 1280x800 screenshot of the login
@@ -103,7 +108,12 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=16)
     parser.add_argument("--size", choices=list(SHAPES), default="2B", help="model shapes")
     parser.add_argument("--out", type=Path, help="default: benchmarks/results/vlm_cpu[-4b].json")
+    parser.add_argument("--compare", action="store_true", help="compare the CPU engines")
+    parser.add_argument("--repeats", type=int, default=2, help="--compare: runs per engine")
     args = parser.parse_args()
+    if args.compare:
+        compare_engines(args)
+        return
     suffix = "" if args.size == "2B" else f"-{args.size.lower()}"
     out: Path = args.out or ROOT / "benchmarks" / "results" / f"vlm_cpu{suffix}.json"
 
@@ -188,6 +198,28 @@ def main() -> None:
     print(f"\nfastest: {best['precision']} at {best['budget_tokens']} tokens, "
           f"{speedup:.1f}x faster than the CPU default (fp32, 768 tokens)")  # fmt: skip
     save(out, args.size, params, rows, quiet=False, speedup_best_vs_default=round(speedup, 2))
+
+
+def compare_engines(args: argparse.Namespace) -> None:
+    """``--compare``: whole grounding calls of each CPU engine, interleaved, in one run."""
+    import torch
+
+    from benchmarks.vlm_engines import compare, print_table
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    budgets = args.budgets if args.budgets != [256, 512, 768, 1024] else [256, 768]
+    shot = screenshot()
+    with tempfile.TemporaryDirectory() as tmp:
+        build(Path(tmp), args.size).save_pretrained(tmp)  # then freed: the exports need room
+        rows = compare(Path(tmp), shot, budgets, args.repeats)
+    print_table(rows)
+    write_results(args.out or ROOT / "benchmarks" / "results" / "vlm_engines.json", {
+        "torch": torch.__version__,
+        "model": f"Qwen3-VL-{args.size} shapes, random weights",
+        "screenshot": "1280x800, tasks/sites/login.html",
+        "call": "chat template + image preprocessing + vision encoder + prefill + 30 tokens",
+        "rows": rows,
+    })  # fmt: skip
 
 
 def save(

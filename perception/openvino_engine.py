@@ -145,6 +145,8 @@ class OpenVINOEngine(VlmEngine):
         self._template: Any = None
         self.last_new_tokens = 0
         self.guard_notes: list[str] = []
+        self.min_new_tokens = 0
+        """Tokens generated however early the model would stop (benchmarks of random weights)."""
 
     def folder(self) -> Path:
         """The exported folder this engine runs (exporting the checkpoint if needed)."""
@@ -213,6 +215,7 @@ class OpenVINOEngine(VlmEngine):
         tensor = openvino.Tensor(np.asarray(pixels, dtype=np.uint8)[None])
         config = openvino_genai.GenerationConfig()
         config.max_new_tokens = max_new_tokens
+        config.min_new_tokens = min(self.min_new_tokens, max_new_tokens)
         config.apply_chat_template = False
         if self.temperature and kind in ("plan", "list"):
             config.do_sample, config.temperature = True, self.temperature
