@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from agent.errors import MissingDependency, ModelError, UsageError
 from perception import budget
 from perception.coords import GRID
-from perception.decoding import TOP_K, TOP_P, CallKind, list_gone_wrong
+from perception.decoding import CallKind, list_gone_wrong, sampling
 from perception.profiles import PromptProfile
 from perception.vlm import Message, VlmEngine, image_budget
 
@@ -217,11 +217,8 @@ class OpenVINOEngine(VlmEngine):
         config.max_new_tokens = max_new_tokens
         config.min_new_tokens = min(self.min_new_tokens, max_new_tokens)
         config.apply_chat_template = False
-        if self.temperature and kind in ("plan", "list"):
-            config.do_sample, config.temperature = True, self.temperature
-            config.top_p, config.top_k = TOP_P, TOP_K
-        else:
-            config.do_sample = False
+        for name, value in sampling(kind, self.temperature).items():
+            setattr(config, name, value)  # GenerationConfig takes transformers' names
         text, chunks = "", 0
         self.guard_notes = []
         stop, run = openvino_genai.StreamingStatus.STOP, openvino_genai.StreamingStatus.RUNNING
