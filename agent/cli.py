@@ -118,6 +118,10 @@ def _command(args: Any, console: Console, errors: Console) -> int:
         return _report(args, console)
     if args.command == "serve":
         return _serve(args, console)
+    if args.command == "doctor":
+        from agent.doctor import run_doctor
+
+        return run_doctor(args, console)
     return _run(args, console, errors)
 
 

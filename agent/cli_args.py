@@ -71,6 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of task files")
 
+    doctor = sub.add_parser("doctor", help="check this machine, then calibrate clicks")
+    doctor.add_argument(
+        "--scales", nargs="+", type=_positive, default=[1.0, 2.0], metavar="DSF",
+        help="device scale factors to calibrate at (default 1 2)",
+    )  # fmt: skip
+    doctor.add_argument("--no-calibrate", action="store_true", help="only the checks")
+    doctor.add_argument(
+        "--pixels", action="store_true", help="calibrate from pixels only (no DOM), as on desktops"
+    )
+    doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
+    engine_options(doctor)
+
     serve = sub.add_parser("serve", help="the REST API and web page for grounding and runs")
     serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
     serve.add_argument("--port", type=int, default=7860)

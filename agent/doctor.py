@@ -1,0 +1,234 @@
+"""``agent doctor``: what works on this machine, how to fix the rest, and a calibration.
+
+Each check says ok, warn or fail with a one-line detail and, when it is not ok, the command or
+setting that fixes it. Checks never change the machine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from agent.engines import EngineSettings
+
+Status = Literal["ok", "warn", "fail"]
+
+
+@dataclass
+class Check:
+    """One finding."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def checks(settings: EngineSettings) -> list[Check]:
+    """Every check for this machine and these engine settings."""
+    found = [_python(), _browser(), _display(), _ocr(), _desktop()]
+    if settings.model:
+        found += _model(settings.model, settings.engine)
+    if settings.engine == "openvino" or importlib.util.find_spec("openvino_genai"):
+        found.append(_openvino(settings.engine == "openvino"))
+    if settings.endpoint:
+        found.append(_endpoint(settings.endpoint, settings.api_key_env))
+    return found
+
+
+def _python() -> Check:
+    version = ".".join(str(v) for v in sys.version_info[:3])
+    return Check("python", "ok", f"{version} ({sys.executable})")
+
+
+def _browser() -> Check:
+    if importlib.util.find_spec("playwright") is None:
+        return Check("browser", "fail", "playwright is not installed", "pip install gui-agent")
+    from playwright.sync_api import sync_playwright
+
+    from actions.browser_launch import find_chromium
+
+    with sync_playwright() as playwright:
+        path = find_chromium(playwright)
+    if path is None:
+        return Check(
+            "browser", "warn", "no system Chromium; Playwright's own will be tried",
+            "sudo apt-get install -y chromium (or: playwright install chromium)",
+        )  # fmt: skip
+    return Check("browser", "ok", path)
+
+
+def _display() -> Check:
+    display = os.environ.get("DISPLAY")
+    xvfb = shutil.which("Xvfb")
+    if display:
+        return Check("display", "ok", f"DISPLAY={display}" + (", Xvfb installed" if xvfb else ""))
+    if xvfb:
+        return Check("display", "ok", "no DISPLAY: desktop tasks start a virtual one (Xvfb)")
+    return Check(
+        "display", "warn", "no DISPLAY and no Xvfb: desktop tasks cannot run",
+        "sudo apt-get install -y xvfb",
+    )  # fmt: skip
+
+
+def _ocr() -> Check:
+    if importlib.util.find_spec("rapidocr") is None:
+        return Check(
+            "ocr", "warn", "rapidocr is not installed: pages are read from the DOM only",
+            "pip install 'gui-agent[ocr]'",
+        )  # fmt: skip
+    from PIL import Image, ImageDraw
+
+    from perception.ocr import RapidOcrReader
+    from perception.screen import Screenshot
+
+    image = Image.new("RGB", (240, 60), "white")
+    ImageDraw.Draw(image).text((10, 10), "Sign in", fill="black", font_size=28)
+    try:
+        lines = RapidOcrReader().read(Screenshot(image=image))
+    except Exception as exc:  # a broken onnxruntime or model file: say which
+        return Check("ocr", "fail", f"rapidocr does not run: {exc}", "pip install -U rapidocr")
+    if not any("sign" in line.text.lower() for line in lines):
+        return Check("ocr", "warn", f"rapidocr runs but read {[x.text for x in lines]!r} for "
+                     "'Sign in'", "pip install -U 'gui-agent[ocr]'")  # fmt: skip
+    return Check("ocr", "ok", "rapidocr's bundled models load and read a test line")
+
+
+def _desktop() -> Check:
+    missing = [m for m in ("pyautogui", "mss") if importlib.util.find_spec(m) is None]
+    tools = [t for t in ("xdotool", "tesseract") if shutil.which(t) is None]
+    if missing:
+        return Check(
+            "desktop", "warn", f"missing {', '.join(missing)}: desktop tasks cannot run",
+            "pip install 'gui-agent[desktop]'",
+        )  # fmt: skip
+    if tools:
+        packages = " ".join("tesseract-ocr" if t == "tesseract" else t for t in tools)
+        return Check(
+            "desktop", "warn", f"no {', '.join(tools)} (typing beyond ASCII, second OCR reader)",
+            f"sudo apt-get install -y {packages}",
+        )  # fmt: skip
+    return Check("desktop", "ok", "pyautogui, mss, xdotool, tesseract")
+
+
+def _model(model: str, engine: str) -> list[Check]:
+    from perception.torch_pairing import torchvision_problem
+
+    folder = Path(model).expanduser()
+    found: list[Check] = []
+    if folder.is_dir():
+        files = {p.name for p in folder.iterdir()}
+        weights = [f for f in files if f.endswith((".safetensors", ".bin"))]
+        needed = ["config.json", "preprocessor_config.json", "tokenizer.json"]
+        lacking = [f for f in needed if f not in files]
+        exported = "openvino_language_model.xml" in files
+        if lacking and not exported:
+            found.append(Check("model", "fail", f"{folder}: no {', '.join(lacking)}",
+                               "download the whole checkpoint folder"))  # fmt: skip
+        elif not weights:
+            found.append(Check("model", "fail", f"{folder}: no weight files",
+                               "download the *.safetensors files too"))  # fmt: skip
+        else:
+            kind = "an OpenVINO export" if exported else "a checkpoint"
+            found.append(Check("model", "ok", f"{folder}: {kind}, {len(weights)} weight files"))
+    else:
+        found.append(Check("model", "warn", f"{model}: not a folder (a hub id in the cache?)",
+                           "pass --model the downloaded folder"))  # fmt: skip
+    if engine != "openvino":
+        problem = torchvision_problem()
+        if problem:
+            found.append(Check("torch", "fail", problem.split(";")[0], "pip uninstall torchvision"))
+        elif importlib.util.find_spec("torch") is None:
+            found.append(Check("torch", "fail", "torch is not installed",
+                               "pip install torch==2.13.0 'gui-agent[qwen]'"))  # fmt: skip
+        else:
+            import torch
+
+            found.append(Check("torch", "ok", f"torch {torch.__version__}, "
+                               f"CUDA {'yes' if torch.cuda.is_available() else 'no'}"))  # fmt: skip
+    return found
+
+
+def _openvino(wanted: bool) -> Check:
+    if importlib.util.find_spec("openvino_genai") is None:
+        return Check("openvino", "fail" if wanted else "warn", "openvino-genai is not installed",
+                     "pip install 'gui-agent[openvino]'")  # fmt: skip
+    cli = os.environ.get("GUI_AGENT_OPTIMUM_CLI") or shutil.which("optimum-cli")
+    if not cli:
+        return Check("openvino", "warn", "OpenVINO runs exports, but no exporter is configured",
+                     "set GUI_AGENT_OPTIMUM_CLI (see the README's OpenVINO lines)")  # fmt: skip
+    return Check("openvino", "ok", f"OpenVINO GenAI, exporter {cli}")
+
+
+def _endpoint(endpoint: str, key_env: str) -> Check:
+    request = urllib.request.Request(endpoint.rstrip("/") + "/models")
+    if key := os.environ.get(key_env):
+        request.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            data = json.loads(response.read().decode("utf-8"))
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        why = getattr(exc, "reason", exc)
+        return Check("endpoint", "fail", f"{endpoint}: {why}",
+                     "start the server; --endpoint is its base URL, ending in /v1")  # fmt: skip
+    names = [m.get("id") for m in data.get("data", []) if isinstance(m, dict)]
+    return Check(
+        "endpoint", "ok", f"{endpoint} serves {', '.join(map(str, names)) or 'no models'}",
+        "its image limit must hold the budget: vLLM --mm-processor-kwargs max_pixels, "
+        "llama-server --image-min-tokens 1024",
+    )  # fmt: skip
+
+
+def report(found: list[Check]) -> dict[str, Any]:
+    """The checks as data (``--json``)."""
+    return {"checks": [asdict(c) for c in found]}
+
+
+def run_doctor(args: Any, console: Any) -> int:
+    """``agent doctor``: print the checks and the calibration; 1 when something fails."""
+    from rich.table import Table
+
+    from agent.calibration import calibrate_browser
+    from agent.cli_args import engine_settings
+    from agent.engines import load_engine, make_engine
+
+    settings = EngineSettings.resolve({**engine_settings(args), "pixels_only": args.pixels})
+    found = checks(settings)
+    calibration: list[dict[str, Any]] = []
+    failed = any(c.status == "fail" for c in found)
+    if not args.no_calibrate and not failed:
+        engine = load_engine(make_engine(settings=settings))
+        calibration = [r.summary() for r in calibrate_browser(engine, list(args.scales))]
+        failed = any(row["missed"] for row in calibration)
+    if args.json:
+        print(json.dumps({**report(found), "calibration": calibration}, indent=2))
+        return 1 if failed else 0
+    table = Table(title="gui-agent doctor", show_lines=False)
+    for column in ("check", "status", "detail", "fix"):
+        table.add_column(column, overflow="fold")
+    colours = {"ok": "green", "warn": "yellow", "fail": "red"}
+    for check in found:
+        table.add_row(check.name, f"[{colours[check.status]}]{check.status}[/]", check.detail,
+                      check.fix)  # fmt: skip
+    console.print(table)
+    if calibration:
+        where = "pixels only" if args.pixels else "DOM and pixels"
+        grid = Table(title=f"calibration: {settings.engine} engine ({where}), 1280x800 page")
+        for column in ("scale", "hit", "error px (median / max)", "s per step", "missed"):
+            grid.add_column(column, overflow="fold")
+        for row in calibration:
+            grid.add_row(
+                f"{row['device_scale_factor']:g}", f"{row['hit']}/{row['targets']}",
+                f"{row['error_px_median']} / {row['error_px_max']}",
+                f"{row['seconds_per_step_median']}", "; ".join(row["missed"]) or "-",
+            )  # fmt: skip
+        console.print(grid)
+    return 1 if failed else 0
