@@ -11,7 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from agent.errors import BrowserNotFound, MissingDependency, TargetClosed, UsageError
+from agent.errors import (
+    BrowserNotFound,
+    EndpointError,
+    MissingDependency,
+    TargetClosed,
+    UsageError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +87,13 @@ def open_page(
     browser: Any,
     cdp: str | None,
     proxy: dict[str, str] | None = None,
+    connect: str | None = None,
 ) -> tuple[Any, tuple[Any, ...]]:
-    """A new page in a new context: of ``browser`` when given, of a Chromium at ``cdp``, or of
-    one launched here, sending its traffic through ``proxy`` (Playwright's option) when
-    given. Returns the page and what to close when done, innermost first.
+    """A new page in a new context: of ``browser`` when given, of a Chromium at ``cdp`` (the
+    DevTools protocol) or at ``connect`` (a Playwright browser server: ``playwright
+    run-server``, Browserless, a grid speaking Playwright's protocol), or of one launched
+    here, sending its traffic through ``proxy`` (Playwright's option) when given. Returns the
+    page and what to close when done, innermost first.
 
     Raises:
         BrowserNotFound: No Chromium is installed.
@@ -108,13 +117,12 @@ def open_page(
         )
     owned: list[Any] = []
     try:
-        if browser is None and cdp:
+        if browser is None and (cdp or connect):
             # A browser running elsewhere (a browser server, a grid): attach, don't launch.
             manager = sync_playwright().start()
             owned.append(manager)
-            browser = manager.chromium.connect_over_cdp(cdp, timeout=timeout_s * 1000)
+            browser = _remote(manager, cdp=cdp, connect=connect, timeout_s=timeout_s)
             owned.append(browser)
-            log.info("attached to %s", cdp)
         if browser is None:
             manager = sync_playwright().start()
             owned.append(manager)
@@ -137,6 +145,26 @@ def open_page(
             close_quietly(thing)
         raise
     return page, tuple(reversed(owned))
+
+
+def _remote(manager: Any, *, cdp: str | None, connect: str | None, timeout_s: float) -> Any:
+    """A browser at a DevTools URL (``cdp``) or a Playwright browser server (``connect``).
+
+    Raises:
+        EndpointError: It cannot be reached or cannot start a browser (its first line said).
+    """
+    url = cdp or connect or ""
+    try:
+        if cdp:
+            browser = manager.chromium.connect_over_cdp(cdp, timeout=timeout_s * 1000)
+        else:
+            browser = manager.chromium.connect(connect, timeout=timeout_s * 1000)
+    except Exception as exc:  # Playwright's Error: refused, timed out, no browser there
+        first = next((line for line in str(exc).splitlines() if line.strip()), repr(exc))
+        kind = "Chromium (--cdp)" if cdp else "Playwright browser server (--connect)"
+        raise EndpointError(f"cannot use the {kind} at {url}: {first[:300]}") from None
+    log.info("using the browser at %s", url)
+    return browser
 
 
 def close_quietly(thing: Any) -> None:

@@ -91,13 +91,15 @@ class PlaywrightExecutor:
         timeout_s: float = 10.0,
         browser: Any = None,
         cdp: str | None = None,
+        connect: str | None = None,
     ) -> PlaywrightExecutor:
         """Start Chromium (system first, then Playwright's) with one page.
 
         With ``browser`` (a running Playwright ``Browser``), open a new context in it instead:
         one browser can serve many runs, and Playwright's sync API allows one instance per
         thread anyway. With ``cdp`` (a URL such as ``http://127.0.0.1:9222``), attach to a
-        Chromium running elsewhere.
+        Chromium running elsewhere; with ``connect`` (``ws://...``), to a Playwright browser
+        server.
 
         Raises:
             BrowserNotFound: No Chromium is installed.
@@ -112,6 +114,7 @@ class PlaywrightExecutor:
             page, owned = open_page(
                 viewport=viewport, device_scale_factor=device_scale_factor, headless=headless,
                 executable=executable, timeout_s=timeout_s, browser=browser, cdp=cdp,
+                connect=connect,
                 proxy=limit.proxy if limit else None,
             )  # fmt: skip
         except BaseException:

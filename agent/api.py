@@ -123,6 +123,7 @@ class Agent(VerbMethods):
         cdp: str | None = None,
         display: str | None = None,
         navigate: bool = True,
+        connect: str | None = None,
         **options: Any,
     ) -> Agent:
         """Open a task file's kind of target (see :func:`agent.targets.open_target`) and
@@ -136,7 +137,7 @@ class Agent(VerbMethods):
                 open_target(
                     target, base_dir=base_dir, headed=headed, allowed_domains=allowed_domains,
                     timeout_s=float(options.get("timeout", 15.0)), browser=browser, cdp=cdp,
-                    display=display, log_dir=run.run_dir, navigate=navigate,
+                    display=display, log_dir=run.run_dir, navigate=navigate, connect=connect,
                 )
             )  # fmt: skip
             agent = cls(opened.executor, engine, run=run, **options)
@@ -164,12 +165,10 @@ class Agent(VerbMethods):
         cdp: str | None = None,
         **options: Any,
     ) -> Agent:
-        """Launch Chromium (or attach to one at ``cdp``), open ``url``, and return an Agent.
-
-        ``url`` may be a local file path: its folder is served on 127.0.0.1 while the Agent
-        lives. ``options`` go to the constructor (``trace_dir``, ``timeout``, ``retries``,
-        ``name``).
-        """
+        """Launch Chromium (or attach to one at ``cdp``, or use a Playwright browser server at
+        ``connect=ws://...``), open ``url``, and return an Agent. ``url`` may be a local file
+        path: its folder is served on 127.0.0.1 while the Agent lives. Other ``options`` go to
+        the constructor (``trace_dir``, ``timeout``, ``retries``, ``name``)."""
         target = _validated(
             BrowserTarget, "Agent.browser()",
             {"url": url or BLANK, "device_scale_factor": device_scale_factor,

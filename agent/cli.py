@@ -213,6 +213,7 @@ def _run(args: Any, console: Console, errors: Console) -> int:
                 out=args.out,
                 headed=args.headed,
                 cdp=args.cdp,
+                connect=args.connect,
                 display=args.display,
                 on_step_start=start,
                 on_step_end=end,
@@ -307,6 +308,7 @@ def _run_parallel(args: Any, paths: list[Path], console: Console) -> int:
             options += ["--" + key.replace("_", "-"), str(value)]
     options += ["--headed"] if args.headed else []
     options += ["--cdp", args.cdp] if args.cdp else []
+    options += ["--connect", args.connect] if args.connect else []
     options += ["--display", args.display] if args.display else []
     options += ["--cache", args.cache] if args.cache else []
     options += ["--yes"] if args.yes else []

@@ -37,7 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, default=1, help="run task files in N parallel processes"
     )
-    run.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
+    remote = run.add_mutually_exclusive_group()
+    remote.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
+    remote.add_argument(
+        "--connect",
+        help="use a Playwright browser server (ws://..., from `playwright run-server`, "
+        "Browserless or a grid) instead of launching",
+    )
     run.add_argument(
         "--yes", action="store_true", help="confirm every `confirm: true` step without asking"
     )

@@ -34,6 +34,7 @@ def run_task(
     headed: bool = False,
     browser: Any = None,
     cdp: str | None = None,
+    connect: str | None = None,
     display: str | None = None,
     cache: LocateCache | None = None,
     confirm: Callable[[str], bool] | None = None,
@@ -64,7 +65,8 @@ def run_task(
     try:
         with Agent.open(
             target, engine, base_dir=loaded.path.parent, headed=headed,
-            allowed_domains=task.allowed_domains, browser=browser, cdp=cdp, display=display,
+            allowed_domains=task.allowed_domains, browser=browser, cdp=cdp, connect=connect,
+            display=display,
             run=run, timeout=task.timeout, model_timeout=task.model_timeout,
             retries=task.retries, confirm=confirm, dialogs=task.dialogs,
             downloads=loaded.path.parent / task.downloads if task.downloads else None,

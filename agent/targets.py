@@ -51,14 +51,16 @@ def open_target(
     display: str | None = None,
     log_dir: Path | None = None,
     navigate: bool = True,
+    connect: str | None = None,
 ) -> Iterator[Opened]:
     """Open a browser target (the first five options) or a desktop one (the last two).
 
     ``base_dir`` is what a relative ``url`` is relative to (None: the file's own folder is
     served); ``browser`` (a running Playwright ``Browser``) is reused when given, ``cdp``
-    attaches to a Chromium running elsewhere; ``display`` overrides a desktop target's, and a
-    launched program's output goes to ``log_dir/program.log``. ``navigate=False`` leaves the
-    page blank (the API opens the start URL as a step of its own, in the trace).
+    attaches to a Chromium running elsewhere and ``connect`` to a Playwright browser server;
+    ``display`` overrides a desktop target's, and a launched program's output goes to
+    ``log_dir/program.log``. ``navigate=False`` leaves the page blank (the API opens the start
+    URL as a step of its own, in the trace).
     """
     if isinstance(target, DesktopTarget):
         with _open_desktop(target, display=display, log_dir=log_dir) as opened:
@@ -66,7 +68,7 @@ def open_target(
         return
     with _open_browser(
         target, base_dir=base_dir, headed=headed, allowed_domains=allowed_domains,
-        timeout_s=timeout_s, browser=browser, cdp=cdp, navigate=navigate,
+        timeout_s=timeout_s, browser=browser, cdp=cdp, navigate=navigate, connect=connect,
     ) as opened:  # fmt: skip
         yield opened
 
@@ -82,6 +84,7 @@ def _open_browser(
     browser: Any,
     cdp: str | None,
     navigate: bool,
+    connect: str | None = None,
 ) -> Iterator[Opened]:
     """Serve the local site if the URL is a path, launch Chromium, open the URL."""
     from actions.playwright import PlaywrightExecutor
@@ -107,6 +110,7 @@ def _open_browser(
             timeout_s=timeout_s,
             browser=browser,
             cdp=cdp,
+            connect=connect,
         )
         stack.callback(executor.close)
         if navigate and url != BLANK:

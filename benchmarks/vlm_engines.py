@@ -2,7 +2,8 @@
 
 The same random 2B-shaped checkpoint (saved once), the same 1280x800 screenshot and prompt, 30
 generated tokens (forced: random weights would stop anywhere), each engine timed on the whole
-call (preprocessing, vision encoder, prefill, decoding), runs interleaved per image budget:
+call (preprocessing, vision encoder, prefill, decoding) after one untimed warm-up call per
+image budget, runs interleaved per budget:
 transformers fp32 (the reference) and, after the others, the same model with ``--quantize
 int8``; OpenVINO GenAI on int8 and int4 exports (made here by optimum-intel from
 ``GUI_AGENT_OPTIMUM_CLI`` or ``.venv-export``); and a llama-server when
@@ -75,6 +76,8 @@ def compare(folder: Path, shot: Any, budgets: list[int], repeats: int) -> list[d
                         served.max_pixels = budget * 32 * 32
                         runs["llama-server"] = _ov_call(served, messages, shot)
                 for name, call in runs.items():
+                    if (name, budget) not in times:
+                        call()  # warm-up: OpenVINO compiles its graphs for a new input size
                     seconds = _timed(call)
                     times.setdefault((name, budget), []).append(seconds)
                     print(f"{name:>18} {budget:>5} tokens: {seconds:.1f} s", flush=True)
