@@ -86,6 +86,9 @@ def test_a_hostile_plan_is_parsed_or_refused_and_never_clicks_off_screen(index: 
     except ModelError:
         return  # refused cleanly: the loop records it and tells the model
     action = plan.action
+    if action is None and plan.drag_to is not None:  # a drag from the pointer: its end counts
+        assert _inside(plan.drag_to.x, plan.drag_to.y), (text[:200], plan.drag_to)
+        return
     if action is None:
         assert plan.done
         return

@@ -9,8 +9,10 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -19,6 +21,7 @@ from agent.errors import EndpointError
 from tests.conftest import PAGES, ROOT
 
 PLAYWRIGHT = Path(sys.executable).parent / "playwright"
+T = TypeVar("T")
 
 
 def _descendants(pid: int) -> list[str]:
@@ -81,10 +84,16 @@ def test_a_task_runs_in_the_servers_browser(
     browser_server: tuple[str, int], tmp_path: Path
 ) -> None:
     url, pid = browser_server
-    with Agent.browser(str(PAGES / "verbs.html"), connect=url, trace_dir=tmp_path) as ai:
-        assert any("chrom" in name for name in _descendants(pid)), "the server runs the browser"
-        ai.click("One")
-        ai.expect("clicked One")
+
+    def drive() -> list[str]:
+        with Agent.browser(str(PAGES / "verbs.html"), connect=url, trace_dir=tmp_path) as ai:
+            seen = _descendants(pid)
+            ai.click("One")
+            ai.expect("clicked One")
+        return seen
+
+    seen = _in_own_thread(drive)
+    assert any("chrom" in name for name in seen), f"the server runs the browser: {seen}"
     task = tmp_path / "login.yaml"
     task.write_text(
         f"name: remote\nbrowser: {{url: {ROOT / 'tasks/sites/login.html'}}}\n"
@@ -100,4 +109,13 @@ def test_a_task_runs_in_the_servers_browser(
 
 def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(EndpointError, match=r"--connect\) at ws://127\.0\.0\.1:9/"):
-        Agent.browser(connect="ws://127.0.0.1:9/", trace_dir=tmp_path, timeout=3)
+        _in_own_thread(
+            lambda: Agent.browser(connect="ws://127.0.0.1:9/", trace_dir=tmp_path, timeout=3)
+        )
+
+
+def _in_own_thread(work: Callable[[], T]) -> T:
+    """Run Playwright's sync API on a thread of its own: this worker's thread may already run
+    one (the session's browser), and the sync API allows one per thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()

@@ -74,12 +74,13 @@ class RedSquareModel(VlmEngine):
 
 def _screen() -> Screenshot:
     image = Image.new("RGB", (2400, 1500), "white")
-    ImageDraw.Draw(image).rectangle((1711, 903, 1722, 914), fill="red")  # 12x12 px
+    # 16x16 px: about one pixel of what the model sees at the budget (shrunk 15 times)
+    ImageDraw.Draw(image).rectangle((1711, 903, 1726, 918), fill="red")
     return Screenshot(image=image)
 
 
 def test_the_second_pass_makes_a_coarse_box_exact() -> None:
-    truth = Box(x0=1711, y0=903, x1=1723, y1=915)
+    truth = Box(x0=1711, y0=903, x1=1727, y1=919)
     coarse = RedSquareModel(zoom=False).locate(_screen(), "the red square").element
     model = RedSquareModel()  # zoom by default: 3.6 M pixels against a 16 k budget
     located = model.locate(_screen(), "the red square")
