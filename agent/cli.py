@@ -177,7 +177,7 @@ def _run(args: Any, console: Console, errors: Console) -> int:
     if args.workers < 1:
         raise UserError("--workers must be 1 or more")
     _check_writable(args.out)
-    if args.workers > 1 and len(loaded) > 1:
+    if args.ray is not None or (args.workers > 1 and len(loaded) > 1):
         return _run_parallel(args, [task.path for task in loaded], console)
     engines: dict[str, Any] = {}
     failed = 0
@@ -312,13 +312,24 @@ def _run_parallel(args: Any, paths: list[Path], console: Console) -> int:
     options += ["--display", args.display] if args.display else []
     options += ["--cache", args.cache] if args.cache else []
     options += ["--yes"] if args.yes else []
-    options += ["--env-file", str(args.env_file)] if args.env_file else []
-    console.print(f"[bold]{len(paths)} task files[/] on {args.workers} workers")
+    if args.ray is not None:
+        from agent.ray_runner import run_on_ray
 
-    def done(result: TaskResult) -> None:
-        console.print(result.output.rstrip(), markup=False, highlight=False)
+        console.print(f"[bold]{len(paths)} task files[/] on Ray ({args.ray or 'a local cluster'})")
 
-    results = run_parallel(paths, options, workers=args.workers, on_done=done)
+        def stream(path: Path, text: str) -> None:
+            console.print(f"[dim]{path.name}:[/] {escape(text)}", highlight=False)
+
+        results = run_on_ray(paths, options[2:], address=args.ray or None, out=args.out,
+                             on_line=stream)  # fmt: skip
+    else:
+        options += ["--env-file", str(args.env_file)] if args.env_file else []
+        console.print(f"[bold]{len(paths)} task files[/] on {args.workers} workers")
+
+        def done(result: TaskResult) -> None:
+            console.print(result.output.rstrip(), markup=False, highlight=False)
+
+        results = run_parallel(paths, options, workers=args.workers, on_done=done)
     console.print("[bold]summary[/]")
     for line in summary_lines(results):
         console.print("  " + escape(line))

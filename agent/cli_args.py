@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, default=1, help="run task files in N parallel processes"
     )
+    run.add_argument(
+        "--ray", nargs="?", const="", metavar="ADDRESS",
+        help="run each task file as a Ray task: on a local cluster started for the run, or at "
+        "ADDRESS (auto: the one `ray start` made here; ray://host:10001)",
+    )  # fmt: skip
     remote = run.add_mutually_exclusive_group()
     remote.add_argument("--cdp", help="attach to a Chromium at this CDP URL instead of launching")
     remote.add_argument(
