@@ -118,3 +118,75 @@ def calibrate_browser(
             executor.close()
         results.append(result)
     return results
+
+
+# The same targets as a Tk window filling a 1280x800 virtual screen: each click is written to
+# the file named by argv[1], and the window sits at the screen's corner (no window manager).
+_TK_WINDOW = """
+import sys, tkinter as tk
+hits = open(sys.argv[1], "a", buffering=1)
+root = tk.Tk()
+root.title("gui-agent calibration")
+root.geometry("1280x800+0+0")
+for label, kind, left, top, width, height in TARGETS:
+    if kind == "textbox":
+        widget = tk.Entry(root, font=("DejaVu Sans", 14))
+        widget.insert(0, label)
+        widget.bind("<Button-1>", lambda e, l=label: hits.write(l + "\\n"))
+    else:
+        widget = tk.Button(root, text=label, font=("DejaVu Sans", 12),
+                           command=lambda l=label: hits.write(l + "\\n"))
+    widget.place(x=left, y=top, width=width, height=height)
+root.mainloop()
+"""
+
+
+def calibrate_desktop(engine: Any, *, work_dir: Any) -> ScaleResult:
+    """Ground and click every target in a Tk window on a virtual display (pyautogui input,
+    pixels only), reading what each click hit from the program itself."""
+    import sys
+    from pathlib import Path
+
+    from actions.schema import Click, Point
+    from agent.api import Agent
+
+    folder = Path(work_dir)
+    script, hits = folder / "calibration_window.py", folder / "hits.txt"
+    script.write_text(f"TARGETS = {TARGETS!r}\n{_TK_WINDOW}", encoding="utf-8")
+    hits.write_text("", encoding="utf-8")
+    result = ScaleResult(1.0)
+    with Agent.desktop(
+        launch=f"{sys.executable} {script} {hits}", window="gui-agent calibration",
+        display="virtual", screen=VIEWPORT, engine=engine, trace_dir=None,
+    ) as ai:  # fmt: skip
+        for label, kind, left, top, width, height in TARGETS:
+            started = time.perf_counter()
+            shot = ai.executor.capture()
+            description = f"the {label} {kind if kind != 'textbox' else 'field'}"
+            found = engine.locate(shot, description)
+            if found.element is None:
+                result.misses.append(f"{label}: not found")
+                continue
+            x, y = found.element.point
+            seen = hits.read_text(encoding="utf-8").count("\n")
+            try:
+                ai.executor.perform(Click(point=Point(x=x, y=y)))
+            except AgentError as exc:
+                result.misses.append(f"{label}: {type(exc).__name__}: {exc}")
+                continue
+            result.step_s.append(time.perf_counter() - started)
+            # Captures are of the window, which sits at the screen's corner: the same pixels.
+            centre = (left + width / 2, top + height / 2)
+            result.errors_px.append(((x - centre[0]) ** 2 + (y - centre[1]) ** 2) ** 0.5)
+            deadline = time.monotonic() + 2
+            while hits.read_text(encoding="utf-8").count("\n") == seen:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            lines = hits.read_text(encoding="utf-8").splitlines()
+            hit = lines[-1] if len(lines) > seen else None
+            if hit == label:
+                result.hits += 1
+            else:
+                result.misses.append(f"{label}: the click hit {hit or 'nothing'}")
+    return result

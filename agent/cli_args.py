@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     doctor.add_argument("--no-calibrate", action="store_true", help="only the checks")
     doctor.add_argument(
+        "--desktop", action="store_true",
+        help="also calibrate a desktop window (Tk, on a virtual display, from pixels)",
+    )  # fmt: skip
+    doctor.add_argument(
         "--pixels", action="store_true", help="calibrate from pixels only (no DOM), as on desktops"
     )
     doctor.add_argument("--json", action="store_true", help="print the findings as JSON")

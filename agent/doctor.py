@@ -194,9 +194,11 @@ def report(found: list[Check]) -> dict[str, Any]:
 
 def run_doctor(args: Any, console: Any) -> int:
     """``agent doctor``: print the checks and the calibration; 1 when something fails."""
+    import tempfile
+
     from rich.table import Table
 
-    from agent.calibration import calibrate_browser
+    from agent.calibration import calibrate_browser, calibrate_desktop
     from agent.cli_args import engine_settings
     from agent.engines import load_engine, make_engine
 
@@ -206,7 +208,16 @@ def run_doctor(args: Any, console: Any) -> int:
     failed = any(c.status == "fail" for c in found)
     if not args.no_calibrate and not failed:
         engine = load_engine(make_engine(settings=settings))
-        calibration = [r.summary() for r in calibrate_browser(engine, list(args.scales))]
+        calibration = [
+            {"surface": "browser", **r.summary()}
+            for r in calibrate_browser(engine, list(args.scales))
+        ]
+        if args.desktop:
+            pixels = load_engine(make_engine(settings=settings.model_copy(
+                update={"pixels_only": True})))  # fmt: skip
+            with tempfile.TemporaryDirectory() as tmp:
+                row = calibrate_desktop(pixels, work_dir=tmp).summary()
+            calibration.append({"surface": "desktop window", **row})
         failed = any(row["missed"] for row in calibration)
     if args.json:
         print(json.dumps({**report(found), "calibration": calibration}, indent=2))
@@ -222,11 +233,13 @@ def run_doctor(args: Any, console: Any) -> int:
     if calibration:
         where = "pixels only" if args.pixels else "DOM and pixels"
         grid = Table(title=f"calibration: {settings.engine} engine ({where}), 1280x800 page")
-        for column in ("scale", "hit", "error px (median / max)", "s per step", "missed"):
+        for column in ("surface", "scale", "hit", "error px (median / max)", "s per step",
+                       "missed"):  # fmt: skip
             grid.add_column(column, overflow="fold")
         for row in calibration:
             grid.add_row(
-                f"{row['device_scale_factor']:g}", f"{row['hit']}/{row['targets']}",
+                row["surface"], f"{row['device_scale_factor']:g}",
+                f"{row['hit']}/{row['targets']}",
                 f"{row['error_px_median']} / {row['error_px_max']}",
                 f"{row['seconds_per_step_median']}", "; ".join(row["missed"]) or "-",
             )  # fmt: skip

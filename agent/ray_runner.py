@@ -108,11 +108,11 @@ def run_on_ray(
     def follow(path: Path) -> None:
         lines: list[str] = []
         code, trace = 1, None
+        refs: Any = []  # Ray's streaming generator of the task's outputs
         try:
             refs = remote.remote(bundle(path), path.name, options)
         except UsageError as exc:
             lines.append(f"error: {exc}")
-            refs = []
         for ref in refs:
             try:
                 kind, value, runs = ray.get(ref)
