@@ -22,14 +22,14 @@ def doctor(*options: str) -> tuple[int, dict[str, Any]]:
     return result.returncode, json.loads(result.stdout)
 
 
-def test_this_machine_checks_out_and_clicks_right_at_scales_1_and_2() -> None:
-    code, found = doctor("--scales", "1", "2")
+def test_this_machine_checks_out_and_clicks_right_at_scales_1_and_2_and_on_a_desktop() -> None:
+    code, found = doctor("--scales", "1", "2", "--desktop")
     assert code == 0, found
     status = {c["name"]: c["status"] for c in found["checks"]}
     assert status["browser"] == "ok" and status["ocr"] == "ok" and status["display"] == "ok"
-    rows = {row["device_scale_factor"]: row for row in found["calibration"]}
-    assert set(rows) == {1.0, 2.0}
-    for scale, row in rows.items():
+    rows = {(row["surface"], row["device_scale_factor"]): row for row in found["calibration"]}
+    assert set(rows) == {("browser", 1.0), ("browser", 2.0), ("desktop window", 1.0)}
+    for (_, scale), row in rows.items():
         assert row["hit"] == len(TARGETS) and row["missed"] == []
         # within a few CSS pixels of each centre (errors are in screenshot pixels)
         assert row["error_px_max"] <= 8 * scale, row
