@@ -41,6 +41,8 @@ def checks(settings: EngineSettings) -> list[Check]:
         found.append(_openvino(settings.engine == "openvino"))
     if settings.endpoint:
         found.append(_endpoint(settings.endpoint, settings.api_key_env))
+        if found[-1].status == "ok" and settings.model:
+            found.append(image_limit(settings))
     return found
 
 
@@ -185,6 +187,50 @@ def _endpoint(endpoint: str, key_env: str) -> Check:
         "its image limit must hold the budget: vLLM --mm-processor-kwargs max_pixels, "
         "llama-server --image-min-tokens 1024",
     )  # fmt: skip
+
+
+def image_limit(settings: EngineSettings) -> Check:
+    """How many visual tokens the server makes of a 1280x800 screenshot, against what
+    gui-agent sends: two requests, with and without the image, and the difference of their
+    ``usage.prompt_tokens``. A server that shrinks images further (vLLM's ``max_pixels``,
+    llama-server's ``--image-max-tokens``) loses small targets."""
+    from PIL import Image
+
+    from perception.served import OpenAIEngine
+    from perception.vlm import TOKEN_PIXELS, image_budget
+
+    assert settings.endpoint and settings.model
+    engine = OpenAIEngine(settings.endpoint, settings.model, api_key_env=settings.api_key_env,
+                          retries=0, timeout_s=120)  # fmt: skip
+    if settings.pixels():
+        engine.max_pixels = settings.pixels()  # type: ignore[assignment]
+    text = {"type": "text", "text": "Hi"}
+    image = Image.new("RGB", (1280, 800), "white")
+    counts = []
+    for content in ([{"type": "image"}, text], [text]):
+        payload = engine.payload([{"role": "user", "content": content}], image, max_new_tokens=1)
+        try:
+            reply = engine.post(payload)
+        except Exception as exc:  # the probe is advice: a failure is said, not raised
+            return Check("image limit", "warn", f"the probe request failed: {exc}")
+        tokens = (reply.get("usage") or {}).get("prompt_tokens")
+        if not isinstance(tokens, int):
+            return Check("image limit", "warn", "the server reports no token usage: its image "
+                         "limit cannot be checked")  # fmt: skip
+        counts.append(tokens)
+    width, height = image_budget((1280, 800), engine.max_pixels)
+    sent = (width // TOKEN_PIXELS) * (height // TOKEN_PIXELS)
+    seen = counts[0] - counts[1]
+    detail = f"a 1280x800 screenshot: sent as {width}x{height} ({sent} visual tokens), the " \
+        f"server used {seen}"  # fmt: skip
+    if seen < 0.8 * sent:
+        return Check(
+            "image limit", "warn", detail + ": it shrinks images further, and small targets get "
+            "lost", "raise the server's limit (vLLM: --mm-processor-kwargs '{\"max_pixels\": "
+            f"{engine.max_pixels}}}'; llama-server: --image-max-tokens {sent}) or lower "
+            "--max-pixels to match",
+        )  # fmt: skip
+    return Check("image limit", "ok", detail)
 
 
 def report(found: list[Check]) -> dict[str, Any]:

@@ -137,6 +137,11 @@ class OpenAIEngine(VlmEngine):
         log.info("openai: answer in %.1f s", time.monotonic() - started)
         return _answer_text(reply)
 
+    def post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST one request body as it is (no retries) and return the server's JSON answer
+        (``agent doctor`` reads its ``usage``)."""
+        return self._post(json.dumps(payload).encode())
+
     def _post(self, body: bytes) -> dict[str, Any]:
         headers = {"Content-Type": "application/json"}
         key = os.environ.get(self.api_key_env)

@@ -63,3 +63,23 @@ def test_the_calibration_catches_misplaced_clicks(browser: Any) -> None:
     result = calibrate_browser(DoubledPoints(), [1.0], browser=browser)[0]
     assert result.hits < len(TARGETS) and result.misses
     assert max(result.errors_px) > 100
+
+
+def test_a_server_that_shrinks_images_further_is_reported(taught_qwen: Path) -> None:
+    from agent.doctor import image_limit
+    from agent.engines import EngineSettings
+    from perception.qwen3vl import Qwen3VLEngine
+    from tests.fixtures.openai_server import OpenAIServer
+
+    with OpenAIServer(Qwen3VLEngine(str(taught_qwen), device="cpu")) as server:
+        settings = EngineSettings(engine="openai", endpoint=server.endpoint, model=server.model)
+        server.visual_tokens = 256  # e.g. llama-server's default image token limit
+        shrunk = image_limit(settings)
+        server.visual_tokens = 1000
+        kept = image_limit(settings)
+        server.visual_tokens = None
+        silent = image_limit(settings)
+    assert shrunk.status == "warn" and "used 256" in shrunk.detail
+    assert "--image-max-tokens" in shrunk.fix and "max_pixels" in shrunk.fix
+    assert kept.status == "ok"
+    assert silent.status == "warn" and "no token usage" in silent.detail

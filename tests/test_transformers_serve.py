@@ -7,6 +7,7 @@ the CPU torch of .venv); `make test` builds it with `scripts/setup.sh --serve`.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -89,3 +90,20 @@ def test_a_task_with_a_goal_through_transformers_serve(
     goal = trace.steps[0]
     assert trace.status == "passed", (goal.error, goal.plan)
     assert [entry["call"]["action"] for entry in goal.plan] == ["left_click", "terminate"]
+
+
+def test_doctor_measures_the_servers_image_tokens(
+    transformers_serve: str, taught_qwen: Path
+) -> None:
+    """A real server's usage says how many visual tokens it made of the screenshot sent."""
+    from agent.doctor import image_limit
+    from agent.engines import EngineSettings
+
+    check = image_limit(
+        EngineSettings(engine="openai", endpoint=transformers_serve, model=str(taught_qwen))
+    )
+    assert check.status == "ok", check
+    sent, used = (int(n) for n in re.findall(r"(\d+) visual tokens\), the server used (\d+)",
+                                            check.detail)[0])  # fmt: skip
+    # sent at the size the server keeps: no second resize (+2: the vision start/end tokens)
+    assert sent <= used <= sent + 4
