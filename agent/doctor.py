@@ -34,7 +34,7 @@ class Check:
 
 def checks(settings: EngineSettings) -> list[Check]:
     """Every check for this machine and these engine settings."""
-    found = [_python(), _browser(), _display(), _ocr(), _desktop()]
+    found = [_python(), _browser(), _display(), _scaling(), _ocr(), _desktop()]
     if settings.model:
         found += _model(settings.model, settings.engine)
     if settings.engine == "openvino" or importlib.util.find_spec("openvino_genai"):
@@ -79,6 +79,38 @@ def _display() -> Check:
         "display", "warn", "no DISPLAY and no Xvfb: desktop tasks cannot run",
         "sudo apt-get install -y xvfb",
     )  # fmt: skip
+
+
+def _scaling() -> Check:
+    """Desktop scaling a person set (toolkit variables, the X screen's DPI): captures and
+    clicks are in device pixels either way, but labels drawn larger or smaller than the OCR
+    models expect read worse, and a fractional scale blurs them."""
+    set_here = {
+        k: os.environ[k]
+        for k in ("GDK_SCALE", "GDK_DPI_SCALE", "QT_SCALE_FACTOR", "QT_SCREEN_SCALE_FACTORS")
+        if os.environ.get(k)
+    }
+    detail = ", ".join(f"{k}={v}" for k, v in set_here.items()) or "no toolkit scaling set"
+    dpi = None
+    if os.environ.get("DISPLAY"):
+        try:
+            from actions.x11_windows import open_connection
+
+            display = open_connection(os.environ["DISPLAY"], os.environ.get("XAUTHORITY"))
+            screen = display.screen()
+            if screen.width_in_mms:
+                dpi = round(screen.width_in_pixels / (screen.width_in_mms / 25.4))
+            detail += f"; X screen {screen.width_in_pixels}x{screen.height_in_pixels}" + (
+                f", {dpi} DPI" if dpi else ""
+            )  # fmt: skip
+            display.close()
+        except Exception as exc:  # an unreachable display is the display check's business
+            detail += f"; the X screen cannot be read ({type(exc).__name__})"
+    odd = [v for v in set_here.values() if v not in ("1", "1.0")]
+    if odd or (dpi and not 80 <= dpi <= 150):
+        return Check("scaling", "warn", detail, "run `agent doctor --desktop` to see whether "
+                     "clicks still land; scale 1 (96 DPI) reads best")  # fmt: skip
+    return Check("scaling", "ok", detail)
 
 
 def _ocr() -> Check:

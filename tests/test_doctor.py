@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agent.calibration import TARGETS, calibrate_browser
 from perception.engine import Located
 from perception.offline import OfflineEngine
@@ -83,3 +85,17 @@ def test_a_server_that_shrinks_images_further_is_reported(taught_qwen: Path) -> 
     assert "--image-max-tokens" in shrunk.fix and "max_pixels" in shrunk.fix
     assert kept.status == "ok"
     assert silent.status == "warn" and "no token usage" in silent.detail
+
+
+def test_scaling_is_read_from_the_toolkit_and_the_x_screen(
+    x_display: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.doctor import _scaling
+
+    monkeypatch.delenv("GDK_SCALE", raising=False)
+    plain = _scaling()
+    assert plain.status == "ok" and "X screen" in plain.detail and "DPI" in plain.detail
+    monkeypatch.setenv("GDK_SCALE", "1.5")
+    scaled = _scaling()
+    assert scaled.status == "warn" and "GDK_SCALE=1.5" in scaled.detail
+    assert "--desktop" in scaled.fix
