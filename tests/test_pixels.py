@@ -12,7 +12,6 @@ import pytest
 from perception.elements import Box
 from perception.matching import Intent
 from perception.offline import OfflineEngine
-from perception.screen import Screenshot
 
 PIXELS_ONLY = OfflineEngine(use_dom=False)
 
@@ -84,7 +83,8 @@ def test_pixels_only_grounding_hits_the_true_box(
 ) -> None:
     executor = make_executor(viewport=(1100, 800), scale=scale)
     executor.page.goto(site.url_for(f"tasks/sites/{site_name}"))
-    shot = Screenshot.from_bytes(executor.page.screenshot(), scale=scale)
+    shot = executor.capture()  # retries Chromium's transient "Unable to capture screenshot"
+    assert shot.scale == scale
     found = PIXELS_ONLY.locate(shot, description, intent=intent, page=None)
     assert found.element is not None, [c.text for c in found.candidates]
     assert found.element.engine == "offline/ocr"
