@@ -120,10 +120,12 @@ def run_on_ray(
                 lines.append(f"the Ray task failed: {str(exc).splitlines()[0]}")
                 break
             if kind == "line":
+                # The worker's run folders arrive under --out: its lines say where they land.
+                for label in ("trace: runs/", "report: runs/"):
+                    value = value.replace(label, f"{label[:-5]}{out}/")
                 lines.append(value)
                 if "trace:" in value:
-                    relative = value.split("trace:", 1)[1].strip().removeprefix("runs/")
-                    trace = str(out / relative)
+                    trace = value.split("trace:", 1)[1].strip()
                 if on_line:
                     on_line(path, value)
             else:
