@@ -143,8 +143,6 @@ class OpenVINOEngine(VlmEngine):
         self.device = device
         self._pipe: Any = None
         self._template: Any = None
-        self.last_new_tokens = 0
-        self.guard_notes: list[str] = []
         self.min_new_tokens = 0
         """Tokens generated however early the model would stop (benchmarks of random weights)."""
 
@@ -220,7 +218,6 @@ class OpenVINOEngine(VlmEngine):
         for name, value in sampling(kind, self.temperature).items():
             setattr(config, name, value)  # GenerationConfig takes transformers' names
         text, chunks = "", 0
-        self.guard_notes = []
         stop, run = openvino_genai.StreamingStatus.STOP, openvino_genai.StreamingStatus.RUNNING
 
         def streamed(piece: str) -> Any:

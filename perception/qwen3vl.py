@@ -162,10 +162,6 @@ class Qwen3VLEngine(VlmEngine):
         self._model: Any = None
         self._processor: Any = None
         self.device = ""
-        self.last_new_tokens = 0
-        """How many tokens the latest answer had."""
-        self.guard_notes: list[str] = []
-        """Why the latest list answer was stopped early, if it was."""
 
     # -- loading ---------------------------------------------------------------------------------
     def _key(self) -> tuple[Any, ...]:
@@ -338,7 +334,6 @@ class Qwen3VLEngine(VlmEngine):
         # answer is an error, never parsed as if it were whole.
         if (left := budget.remaining()) is not None:
             extra["max_time"] = left
-        self.guard_notes = []
         if kind == "list":
             guard = list_guard(self.processor.tokenizer, prompt, self.guard_notes)
             extra["stopping_criteria"] = [guard]

@@ -100,6 +100,10 @@ class VlmEngine(ABC):
         """The model's latest answer, for the trace."""
         self.model_seconds = 0.0
         """Seconds spent in the model so far: a step's timeout does not count them."""
+        self.last_new_tokens = 0
+        """How many tokens the latest answer had (engines that count them)."""
+        self.guard_notes: list[str] = []
+        """Why the latest list answer was stopped early, if it was (see perception.decoding)."""
 
     @abstractmethod
     def generate(
@@ -160,6 +164,7 @@ class VlmEngine(ABC):
     ) -> str:
         budget.check("before asking the model")
         started = time.monotonic()
+        self.guard_notes = []  # the generating engine appends to this call's list
         try:
             raw = self.generate(messages, screenshot.image, max_new_tokens=tokens, kind=kind)
         finally:
