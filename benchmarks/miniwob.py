@@ -178,9 +178,13 @@ def main() -> None:
                             shot, target.description, intent=target.intent, page=executor.page
                         )
                         point = found.element.point if found.element else None
-                        results["grounding"].setdefault(task, []).append(
-                            hit(page, target, point, shot.scale)
-                        )
+                        good = hit(page, target, point, shot.scale)
+                        results["grounding"].setdefault(task, []).append(good)
+                        if not good:  # what was found instead, for the next change
+                            got = found.element.text if found.element else "nothing"
+                            print(f"grounding {task} seed {seed}: missed {target.description!r}"
+                                  f" ({utterance}): {'tie' if found.tie else repr(got)}",
+                                  file=sys.stderr, flush=True)  # fmt: skip
                     seconds["grounding"] += time.monotonic() - started
                 for track in ("episodes", "goal"):
                     if track not in tracks:

@@ -33,7 +33,15 @@ from agent.taskfile import load_task  # noqa: E402
 from benchmarks.common import write_results  # noqa: E402
 
 CORPUS = ROOT / "benchmarks" / "realworld"
-APPS = ("django_admin", "datasette", "sqlite_web", "roundup", "flask_admin", "trac")
+APPS = (
+    "django_admin",
+    "datasette",
+    "sqlite_web",
+    "roundup",
+    "flask_admin",
+    "trac",
+    "streamlit_app",
+)
 
 
 def run_app(

@@ -3,6 +3,7 @@ that is covered, and a tie reported (``Located.tie``, no element) rather than gu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from perception.elements import Element
@@ -50,6 +51,13 @@ def choose(
         if exact and len(exact) < len(tied):
             notes.append("an exact match beats a near one")
             tied = exact
+    if len(tied) > 1 and not _widens(query.raw):
+        # "Choose" beside "Choose selected permissions" and "Choose all permissions": "all"
+        # widens the action to everything, which a description without it does not ask for.
+        narrow = [e for e in tied if not _widens(e.text)]
+        if narrow and len(narrow) < len(tied):
+            notes.append("'all' widens the action: a description without it means the other")
+            tied = narrow
     distinct = [tied[0]]
     for element in tied[1:]:
         if not any(same_place(element, kept) for kept in distinct):
@@ -123,6 +131,14 @@ def _same_words(text: str, wanted: str) -> bool:
 def _same_letters(text: str, wanted: str) -> bool:
     """The same words written the same way: ``All`` (a button) is not ``all`` (in a sentence)."""
     return " ".join(text.split()).strip(" .:;,!?") == " ".join(wanted.split()).strip(" .:;,!?")
+
+
+def _widens(text: str) -> bool:
+    """Whether a text names an action on everything ("Select all", "Delete all rows")."""
+    return bool(_ALL.search(text))
+
+
+_ALL = re.compile(r"\b(?:all|every|everything)\b", re.IGNORECASE)
 
 
 def _asks_for_editor(query: Query) -> bool:

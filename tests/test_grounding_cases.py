@@ -83,6 +83,23 @@ def test_an_exact_match_beats_a_near_one(cases: Any) -> None:
     assert log_lines(cases) == ["saved"]
 
 
+def test_a_description_without_all_does_not_mean_the_all_button(executor: Any) -> None:
+    # Django admin's two-list picker: an arrow button named "Choose selected permissions"
+    # (its text hidden behind the arrow) and a "Choose all permissions" button.
+    executor.page.set_content(
+        "<select multiple size=4 aria-label='Available permissions'><option>Can view user"
+        "</option></select>"
+        "<button style='width:24px;overflow:hidden;text-indent:-999px'"
+        " onclick=\"document.title='selected'\">Choose selected permissions</button>"
+        "<br><button onclick=\"document.title='all'\">Choose all permissions</button>"
+    )
+    (record,) = run_steps(executor, "[{click: Choose}]", retries=0)
+    assert record.status == "passed", record.error
+    assert executor.page.title() == "selected"
+    (record,) = run_steps(executor, "[{click: Choose all}]", retries=0)
+    assert record.status == "passed" and executor.page.title() == "all", record.error
+
+
 def test_of_two_equal_buttons_the_one_behind_a_dialog_is_not_a_candidate(
     executor: Any,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
 import subprocess
@@ -52,14 +53,18 @@ class SqliteApp:
         with sqlite3.connect(db or self.db) as connection:
             return list(connection.execute(sql, args))
 
-    def serve(self, command: list[str], log: Path, url: str) -> None:
-        """Start the application's server (stopping the one running), its output appended to
-        ``log``, and return once ``url`` answers."""
+    def serve(
+        self, command: list[str], log: Path, url: str, env: dict[str, str] | None = None
+    ) -> None:
+        """Start the application's server (stopping the one running; ``env``: variables added
+        to its environment), its output appended to ``log``, and return once ``url``
+        answers."""
         self._stop()
         if self._log is None:
             self._log = log.open("ab")
         self._server = subprocess.Popen(command, cwd=ROOT, stdout=self._log,
-                                        stderr=subprocess.STDOUT)  # fmt: skip
+                                        stderr=subprocess.STDOUT,
+                                        env={**os.environ, **(env or {})})  # fmt: skip
         wait_for_http(url, self._server)
 
     def _stop(self) -> None:

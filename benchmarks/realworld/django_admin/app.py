@@ -125,6 +125,9 @@ CHECKS: dict[str, Check] = {
     "user_to_group": lambda app, trace: expect(
         _in_group(app, "alice", "Support"), True, "alice in Support"
     ),
+    "group_by_search": lambda app, trace: expect(
+        _in_group(app, "bob", "Support"), True, "bob in Support"
+    ),
     "group_permission": lambda app, trace: expect(
         _group_permissions(app, "Auditors"), ["view_user"], "Auditors' permissions"
     ),
