@@ -51,10 +51,10 @@ def choose(
         if exact and len(exact) < len(tied):
             notes.append("an exact match beats a near one")
             tied = exact
-    if len(tied) > 1 and not _widens(query.raw):
+    if len(tied) > 1 and query.text and not _widens(query.raw):
         # "Choose" beside "Choose selected permissions" and "Choose all permissions": "all"
         # widens the action to everything, which a description without it does not ask for.
-        narrow = [e for e in tied if not _widens(e.text)]
+        narrow = [e for e in tied if not _widens_action(e)]
         if narrow and len(narrow) < len(tied):
             notes.append("'all' widens the action: a description without it means the other")
             tied = narrow
@@ -136,6 +136,17 @@ def _same_letters(text: str, wanted: str) -> bool:
 def _widens(text: str) -> bool:
     """Whether a text names an action on everything ("Select all", "Delete all rows")."""
     return bool(_ALL.search(text))
+
+
+def _widens_action(element: Element) -> bool:
+    """Whether a control's short name acts on everything: a button or link, never a field
+    whose content happens to say "all"."""
+    short = len(element.text.split()) <= ACTION_WORDS
+    return element.role in ACTIONS and short and _widens(element.text)
+
+
+ACTIONS = frozenset({"button", "link", "menuitem"})
+ACTION_WORDS = 6
 
 
 _ALL = re.compile(r"\b(?:all|every|everything)\b", re.IGNORECASE)
