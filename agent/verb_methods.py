@@ -108,7 +108,7 @@ class VerbMethods(ABC):
     ) -> Path | None:  # fmt: skip
         """The text (or a described element) must be visible; retried until the timeout (5 s).
         With ``in_``: the described element must show it. With ``file``: that file must have
-        been downloaded; returns where it was saved."""
+        been downloaded (holding ``text``, when given); returns where it was saved."""
         saved = self.do("expect", text=text, in_=in_, file=file, timeout=timeout)
         return Path(saved) if file and saved else None
 

@@ -33,6 +33,24 @@ def test_a_downloaded_file_is_saved_and_expected(executor: Any, site: Any, tmp_p
     assert "The second page" in (tmp_path / "report.html").read_text()
 
 
+def test_expect_checks_what_a_downloaded_file_contains(executor: Any, site: Any) -> None:
+    executor.page.goto(page_url(site, "downloads.html"))
+    records = run_steps(
+        executor,
+        "[{click: Export CSV}, {expect: {file: books.csv, text: 'Solaris,1961'}},"
+        " {expect: {file: books.csv, text: Stalker, timeout: 0.5}}]",
+        retries=0,
+    )
+    assert [r.status for r in records] == ["passed", "passed", "failed"], records[1].error
+    assert "the downloaded books.csv (24 bytes, 2 lines) does not contain 'Stalker'" in (
+        records[-1].error or ""
+    )
+    with Agent(executor, OfflineEngine(), trace_dir=None) as ai:
+        assert ai.expect("Solaris", file="books.csv") is not None
+        with pytest.raises(StepFailed, match="does not contain 'Stalker'"):
+            ai.expect("Stalker", file="books.csv", timeout=0.3)
+
+
 def test_a_file_never_downloaded_fails_expect_naming_what_was(executor: Any, site: Any) -> None:
     executor.page.goto(page_url(site, "downloads.html"))
     records = run_steps(

@@ -152,7 +152,10 @@ class ExpectArgs(Args):
     visible, a described element shows a text, a read value compares as said, or a file has
     been downloaded."""
 
-    text: str | None = Field(default=None, min_length=1, max_length=2000)
+    text: str | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="Text that must be visible (or, with file, in the downloaded file).",
+    )  # fmt: skip
     in_: str | None = Field(
         default=None, alias="in", min_length=1, max_length=2000,
         description="The element that must show the text (its value or its words).",
@@ -171,9 +174,14 @@ class ExpectArgs(Args):
 
     @model_validator(mode="after")
     def _one(self) -> ExpectArgs:
-        if sum(v is not None for v in (self.text, self.file, self.extract)) != 1:
-            raise ValueError("expect takes one of: a text, a file, or an extract to compare")
-        if self.in_ is not None and self.text is None:
+        # A text beside a file is what the file must contain.
+        kinds = (self.file, self.extract, None if self.file else self.text)
+        if sum(v is not None for v in kinds) != 1:
+            raise ValueError(
+                "expect takes one of: a text, a file (with a text it must contain), or an"
+                " extract to compare"
+            )
+        if self.in_ is not None and (self.text is None or self.file is not None):
             raise ValueError("`in` goes with a text: expect: {text: Shipped, in: Status}")
         compares = (self.equals, self.greater_than, self.less_than)
         if (self.extract is None) != all(v is None for v in compares):

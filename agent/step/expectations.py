@@ -90,8 +90,9 @@ def expect_reading(step: StepRun, args: ExpectArgs) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def expect_file(step: StepRun, name: str) -> str:
-    """A file of that name must have been downloaded; where it was saved."""
+def expect_file(step: StepRun, name: str, contains: str | None = None) -> str:
+    """A file of that name must have been downloaded (holding ``contains``, if given, in its
+    first MAX_READ bytes as UTF-8 text); where it was saved."""
     executor = step.executor
     if not isinstance(executor, KeepsDownloads):
         raise UsageError("expect: {file: ...} is for a browser's downloads")
@@ -107,7 +108,20 @@ def expect_file(step: StepRun, name: str) -> str:
         had = ", ".join(f.name for f in executor.downloads.saved) or "none"
         raise VerificationFailed(f"no file {name!r} was downloaded (downloaded: {had})")
     step.record.notes.append(found.summary())
+    if contains is not None:
+        with found.path.open("rb") as file:
+            text = file.read(MAX_READ).decode("utf-8", errors="replace")
+        if step.ctx.secrets.reveal(contains) not in text:
+            lines = len(text.splitlines())
+            raise VerificationFailed(
+                f"the downloaded {found.name} ({found.size} bytes, {lines} lines) does not"
+                f" contain {contains!r}"
+            )
     return str(found.path)
+
+
+MAX_READ = 50 * 1024 * 1024
+"""How much of a downloaded file ``expect: {file, text}`` reads."""
 
 
 def said_by_a_dialog(step: StepRun, text: str) -> bool:

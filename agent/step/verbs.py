@@ -277,7 +277,7 @@ def wait_for(step: StepRun, args: WaitForArgs) -> None:
 
 def _describe_expect(args: ExpectArgs) -> str:
     if args.file is not None:
-        return f"file {args.file}"
+        return f"file {args.file}" + (f" containing {args.text}" if args.text else "")
     if args.extract is not None:
         said = {"=": args.equals, ">": args.greater_than, "<": args.less_than}
         return args.extract + "".join(f" {k} {v}" for k, v in said.items() if v is not None)
@@ -291,9 +291,10 @@ def _describe_expect(args: ExpectArgs) -> str:
 def expect(step: StepRun, args: ExpectArgs) -> Any:
     """The text (or a described element) must be visible, read again until the timeout; or
     an element must show it (``in``); or a reading must compare as said (its value is the
-    step's output); or the file must have been downloaded (its path is the output)."""
+    step's output); or the file must have been downloaded, holding the text if one is given
+    (its path is the output)."""
     if args.file is not None:
-        return expect_file(step, args.file)
+        return expect_file(step, args.file, args.text)
     if args.extract is not None:
         return expect_reading(step, args)
     text = args.text
