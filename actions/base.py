@@ -33,6 +33,11 @@ class PageState:
     scroll: tuple[float, ...] = ()
 
 
+class ShownText(str):
+    """What an editor or terminal shows, read where focus sits in an input nobody sees (it
+    only takes the keys): typed text must appear in it, not equal it."""
+
+
 @runtime_checkable
 class Executor(Protocol):
     """Carries out resolved actions on a browser page or a desktop."""
@@ -55,7 +60,8 @@ class Executor(Protocol):
         ...
 
     def value_at(self, action: Action) -> str | None:
-        """The current value of the field or select an action targeted, if it can be read."""
+        """The current value of the field or select an action targeted, if it can be read
+        (a ShownText when the field is a hidden input an editor or terminal draws)."""
         ...
 
     @property

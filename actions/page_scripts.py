@@ -86,6 +86,17 @@ VALUE_AT_JS = """([x, y]) => {
   // A code editor's hidden input holds only the keys in flight: read the editor's text.
   const editor = a && a.closest && a.closest('.CodeMirror');
   if (editor && editor.CodeMirror) return editor.CodeMirror.getValue();
+  // A terminal or editor that takes keys in an input nobody sees (xterm.js, Monaco) and
+  // draws them elsewhere: read what it shows, the first box around the input with text.
+  const r = a && /^(INPUT|TEXTAREA)$/.test(a.tagName) ? a.getBoundingClientRect() : null;
+  if (r && (r.width <= 2 || r.height <= 2 || Number(getComputedStyle(a).opacity) === 0
+      || r.right <= 0 || r.bottom <= 0 || r.left >= innerWidth || r.top >= innerHeight)) {
+    for (let el = a.parentElement; el; el = el.parentElement) {
+      const box = el.getBoundingClientRect();
+      if (box.width >= 40 && box.height >= 16 && el.innerText.trim())
+        return {shown: el.innerText};
+    }
+  }
   if (a && 'value' in a && a.tagName !== 'BUTTON' && a !== document.body) return String(a.value);
   return null;
 }""".replace("DEEP", DEEP_JS)

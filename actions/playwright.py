@@ -14,7 +14,7 @@ from typing_extensions import assert_never
 
 from actions import domains, element_points, frames, tabs, uploads
 from actions import page_scripts as scripts
-from actions.base import PageState
+from actions.base import PageState, ShownText
 from actions.browser_launch import browser_gone, close_quietly, open_page
 from actions.dialogs import DialogKeeper
 from actions.domains import DomainLimit, DomainRule
@@ -253,7 +253,10 @@ class PlaywrightExecutor:
         """
         point = getattr(action, "point", None)
         if point is None:
-            value = self.state().value
+            # Nothing at a point off the page: the script reads where focus is.
+            value = self._page.evaluate(scripts.VALUE_AT_JS, [-1, -1])
+            if not isinstance(value, dict):
+                value = self.state().value
         else:
             handle = getattr(action, "handle", None)
             value = frames.evaluate_at(self._page, handle, scripts.VALUE_AT_JS, self.to_css(point))
@@ -261,6 +264,8 @@ class PlaywrightExecutor:
             raise VerificationFailed(
                 "after typing, no text field has focus: the target is no field"
             )
+        if isinstance(value, dict):
+            return ShownText(value["shown"])
         return None if value is None else str(value)
 
     def upload(self, point: Point, handle: str | None, files: list[Path]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from actions.base import TellsSelects
+from actions.base import ShownText, TellsSelects
 from actions.retry import polling
 from actions.schema import Click, Drag, Goto, Hover, Point, Press, Scroll, Select, TypeText, Wait
 from agent.errors import UsageError, VerificationFailed
@@ -143,7 +143,9 @@ def type_(step: StepRun, args: TypeArgs) -> None:
         wait_for_effect(step, watched, f"typing {args.text!r} where focus is")
     elif value is None and step.page is None and element is not None:
         typed_on_screen(step, args.text, element)
-    if value is not None:
+    if isinstance(value, ShownText):
+        shows_typed(step, action, args.text)
+    elif value is not None:
         typed = step.ctx.secrets.reveal(args.text)
         ok = value == typed if clear else value.endswith(typed)
         if not ok and step.ctx.secrets.uses(args.text):
@@ -162,6 +164,32 @@ def type_(step: StepRun, args: TypeArgs) -> None:
         with step.timed("act"):
             step.executor.perform(Press(keys="Enter"))
         _waited(step, watched, "pressing Enter")
+
+
+SHOWN_S = 2.0
+"""How long a terminal or editor has to draw what was typed (a shell echoes it back)."""
+
+
+def shows_typed(step: StepRun, action: TypeText, text: str) -> None:
+    """An editor or terminal that takes keys in a hidden input must show the typed text (read
+    again for up to SHOWN_S). A secret that does not show is noted, not failed: a password
+    prompt rightly echoes nothing."""
+    typed = " ".join(step.ctx.secrets.reveal(text).split())
+
+    def shows(value: Any) -> bool:
+        return isinstance(value, str) and typed in " ".join(value.replace("\xa0", " ").split())
+
+    read = polling(timeout_s=min(SHOWN_S, step.remaining()), interval_s=POLL_S, accept=shows)
+    value = read(lambda: step.executor.value_at(action))
+    if shows(value):
+        step.record.notes.append("read back from what the editor or terminal shows")
+    elif step.ctx.secrets.uses(text):
+        step.record.notes.append("not checked: the terminal or editor does not show the secret")
+    else:
+        last = (str(value or "").strip().splitlines() or [""])[-1][-80:]
+        raise VerificationFailed(
+            f"typed {text!r} but the editor or terminal does not show it (its last line: {last!r})"
+        )
 
 
 @VERBS.verb("press", PressArgs, shorthand="keys", describe=lambda a: a.keys)
