@@ -71,4 +71,6 @@ def test_the_api_expects_absence_and_values(order: Any, tmp_path: Path) -> None:
 
 def test_an_expect_with_two_things_to_check_is_refused(order: Any) -> None:
     with pytest.raises(Exception, match="expect takes one of"):
-        run_steps(order, "[{expect: {text: Shipped, file: a.csv}}]")
+        run_steps(order, "[{expect: {extract: Total, equals: 3, file: a.csv}}]")
+    with pytest.raises(Exception, match="`in` goes with a text"):
+        run_steps(order, "[{expect: {text: Shipped, in: Status, file: a.csv}}]")
