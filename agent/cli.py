@@ -118,6 +118,10 @@ def _command(args: Any, console: Console, errors: Console) -> int:
         return _report(args, console)
     if args.command == "serve":
         return _serve(args, console)
+    if args.command == "mcp":
+        from agent.mcp_server import run_mcp
+
+        return run_mcp(args, sys.stderr)
     if args.command == "doctor":
         from agent.doctor import run_doctor
 

@@ -114,6 +114,28 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     serve.add_argument("--runs", type=Path, default=Path("runs"), help="the runs to list")
     engine_options(serve)
+
+    mcp = sub.add_parser("mcp", help="the verbs as Model Context Protocol tools (stdio)")
+    mcp.add_argument(
+        "--http", type=int, metavar="PORT",
+        help="serve streamable HTTP on 127.0.0.1:PORT (/mcp) instead of stdio",
+    )  # fmt: skip
+    mcp.add_argument(
+        "--secret", action="append", default=[], metavar="NAME",
+        help="a secret the tools may type as ${NAME} (its value from the environment or "
+        "--env-file); repeat for several",
+    )  # fmt: skip
+    mcp.add_argument("--env-file", type=Path, help="NAME=value lines for the secrets")
+    mcp.add_argument(
+        "--allowed-domains", help="hosts the browser may load, comma-separated (with subdomains)"
+    )
+    mcp.add_argument(
+        "--yes", action="store_true", help="allow tool calls marked confirm (else refused)"
+    )
+    mcp.add_argument("--timeout", type=_positive, default=15.0, help="seconds per step")
+    mcp.add_argument("--headed", action="store_true", help="show the browser window")
+    mcp.add_argument("--out", type=Path, default=Path("runs"), help="where the trace goes")
+    engine_options(mcp)
     return parser
 
 

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 SERVE=0
 case "${1:-}" in --test|--serve) SERVE=1 ;; esac
 
-EXTRAS="${GUI_AGENT_EXTRAS:-ocr,desktop,qwen,openvino,ray,server,test}"
+EXTRAS="${GUI_AGENT_EXTRAS:-ocr,desktop,qwen,openvino,ray,server,mcp,test}"
 # The CPU build of torch (a bare `torch` would pull a multi-GB CUDA build); set GUI_AGENT_TORCH
 # to another requirement (or to "" to skip) for a GPU machine.
 TORCH="${GUI_AGENT_TORCH-torch==2.13.0}"

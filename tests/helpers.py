@@ -88,3 +88,12 @@ class CountingEngine(OfflineEngine):
             return super().extract(*args, **kwargs)
         finally:
             self._reading = False
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 at the moment of asking."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
