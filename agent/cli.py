@@ -118,6 +118,10 @@ def _command(args: Any, console: Console, errors: Console) -> int:
         return _report(args, console)
     if args.command == "serve":
         return _serve(args, console)
+    if args.command == "record":
+        from agent.recorder import run_record
+
+        return run_record(args, sys.stderr)
     if args.command == "mcp":
         from agent.mcp_server import run_mcp
 

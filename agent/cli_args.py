@@ -115,6 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--runs", type=Path, default=Path("runs"), help="the runs to list")
     engine_options(serve)
 
+    record = sub.add_parser("record", help="write a task file by doing the task in a browser")
+    record.add_argument("url", metavar="URL", help="the start address, or a local HTML file")
+    record.add_argument(
+        "-o", "--output", type=Path, default=Path("recorded.yaml"), metavar="TASK.yaml",
+        help="the task file to write (its cache goes beside it); default recorded.yaml",
+    )  # fmt: skip
+    record.add_argument("--name", help="the task's name (default: from the page's title)")
+    record.add_argument(
+        "--headless", action="store_true", help=argparse.SUPPRESS
+    )  # for tests: no window, driven through Playwright
+
     mcp = sub.add_parser("mcp", help="the verbs as Model Context Protocol tools (stdio)")
     mcp.add_argument(
         "--http", type=int, metavar="PORT",

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,13 @@ async def _calls(params: Any, calls: list[tuple[str, dict[str, Any]]]) -> list[A
     return results
 
 
+def _run(coroutine: Any) -> Any:
+    """asyncio.run on a thread of its own: Playwright's sync API (the session's browser
+    fixture, in the same worker) keeps an event loop running on the test's thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _text(result: Any) -> str:
     return "\n".join(getattr(part, "text", "") for part in result.content)
 
@@ -58,7 +66,7 @@ def test_an_mcp_session_logs_in_and_fails_a_step_as_a_task_file_does(tmp_path: P
         "  - type: {text: hunter2, into: the Password field}\n"
         "  - click: Sign in\n  - click: Export\n"
     )
-    tools, *results = asyncio.run(
+    tools, *results = _run(
         _calls(
             _server(tmp_path),
             [
@@ -93,7 +101,7 @@ def test_secrets_confirm_and_allowed_domains_hold_for_tool_calls(tmp_path: Path)
         tmp_path, "--secret", "SHOP_PASSWORD", "--allowed-domains", "example.com",
         env={"SHOP_PASSWORD": "hunter2"},
     )  # fmt: skip
-    _, opened, typed, refused, blocked = asyncio.run(
+    _, opened, typed, refused, blocked = _run(
         _calls(
             params,
             [
@@ -139,7 +147,7 @@ def test_streamable_http_serves_the_same_tools_on_loopback(tmp_path: Path) -> No
                 await asyncio.sleep(0.5)
 
     try:
-        opened, located = asyncio.run(session())
+        opened, located = _run(session())
     finally:
         process.terminate()
         process.wait(timeout=30)
