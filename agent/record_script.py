@@ -1,7 +1,8 @@
 """The page script ``agent record`` adds to every page: it reports what a person does.
 
 A pointer press is held back (its default and the page's own handlers never see it) and
-reported with the element and the point; the recorder names the element while the page is
+reported with the element, the point and how long after the person's last action the
+element came; the recorder names the element while the page is
 still as the person saw it, then clicks the same point itself, letting that click through.
 Typing, choices in select boxes, files given to file fields and keys (Enter, Escape, Tab,
 chords) are reported as they happen. Ctrl+Shift+E reports the selected text as an
@@ -19,6 +20,24 @@ RECORD_JS = r"""(() => {
   };
   const box = (el) => { const r = el.getBoundingClientRect();
                         return [r.left, r.top, r.right, r.bottom]; };
+  // When each element came (added, or shown by an attribute change), so that a target that
+  // came well after the person's last action (a pause while the page worked) is waited for.
+  const born = new WeakMap();
+  let lastAction = performance.now();
+  new MutationObserver((changes) => {
+    const now = performance.now();
+    for (const change of changes) {
+      const nodes = change.type === 'childList' ? Array.from(change.addedNodes) : [change.target];
+      for (const node of nodes) if (node instanceof Element) born.set(node, now);
+    }
+  }).observe(document, {childList: true, subtree: true, attributes: true,
+                        attributeFilter: ['hidden', 'style', 'class']});
+  const late = (el) => {
+    for (let n = el; n; n = n.parentElement)
+      if (born.has(n)) return born.get(n) - lastAction;
+    return 0;
+  };
+  const acted = () => { lastAction = performance.now(); };
   // Native pickers (select boxes, file fields) open on the person's own press: let them.
   const native = (el) => el.closest('select, option, input[type=file]');
   const TEXT = 'textarea, [contenteditable=""], [contenteditable=true], input:not([type]), '
@@ -35,7 +54,8 @@ RECORD_JS = r"""(() => {
       if (kind === 'pointerdown') {
         const field = el.closest(TEXT);
         send({kind: 'click', id: tag(field || el), x: e.clientX, y: e.clientY,
-              box: box(field || el), field: !!field});
+              box: box(field || el), field: !!field, late: late(el)});
+        acted();
       }
     }, true);
   }
@@ -43,7 +63,8 @@ RECORD_JS = r"""(() => {
     const el = e.target;
     if (!(el instanceof Element) || !el.matches(TEXT)) return;
     send({kind: 'type', id: tag(el), box: box(el), password: el.type === 'password',
-          value: el.isContentEditable ? el.innerText : el.value});
+          value: el.isContentEditable ? el.innerText : el.value, late: late(el)});
+    acted();
   }, true);
   document.addEventListener('change', (e) => {
     const el = e.target;
@@ -61,6 +82,7 @@ RECORD_JS = r"""(() => {
       if (text) send({kind: 'expect', text});
       return;
     }
+    acted();
     const mods = ['Control', 'Alt', 'Meta'].filter((m) => e.getModifierState(m));
     const named = ['Enter', 'Escape', 'Tab'].includes(e.key);
     if (named || (mods.length && e.key.length === 1))

@@ -27,6 +27,8 @@ from perception.matching import Intent
 
 log = logging.getLogger(__name__)
 ORDINALS = ("second", "third", "fourth", "fifth")
+LATE_MS = 500
+"""A target that came this long after the person's last action is waited for."""
 ROLE_WORDS = {"button": "button", "link": "link", "field": "field", "checkbox": "checkbox",
               "radio": "radio button", "select": "select box"}  # fmt: skip
 INTENTS = {"click": Intent.CLICK, "type": Intent.TYPE, "select": Intent.SELECT,
@@ -83,6 +85,7 @@ class Recorder:
             self._flush()
             described = self._describe(event, "click")
             if described:
+                self._waited(event, described)
                 self.steps.append(
                     {"click": described, "_id": event["id"], "_field": event["field"]}
                 )
@@ -107,9 +110,18 @@ class Recorder:
         last = self.steps[-1] if self.steps else None
         if last and last.get("_field") and last.get("_id") == event["id"]:
             self.steps.pop()  # the click only focused the field typed into now
+            if self.steps and self.steps[-1] == {"wait_for": last["click"]}:
+                self.steps[-1] = {"wait_for": into}  # the field came late: still wait for it
             self._found = [f for f in self._found if f.step != f"click {last['click']}"]
+        self._waited(event, into)
         self._typing = {"id": event["id"], "into": into, "value": event["value"],
                         "password": event["password"]}  # fmt: skip
+
+    def _waited(self, event: dict[str, Any], description: str) -> None:
+        """A target that came LATE_MS or more after the person's last action (the page was
+        working, the person waited) is waited for, so the replay reads as the recording."""
+        if event.get("late", 0) >= LATE_MS:
+            self.steps.append({"wait_for": description})
 
     def _on_select(self, event: dict[str, Any]) -> None:
         self._flush()

@@ -149,6 +149,36 @@ def test_a_name_used_twice_is_recorded_with_what_tells_it_apart(
     assert yaml.safe_load(path.read_text())["steps"] == [{"click": "the second Export button"}]
 
 
+def test_a_pause_for_something_that_came_late_becomes_a_wait_for(
+    browser: Any, tmp_path: Path
+) -> None:
+    page = tmp_path / "late.html"
+    page.write_text(
+        '<title>Jobs</title><button onclick="setTimeout(() => document.body.insertAdjacentHTML('
+        "'beforeend', '<button onclick=&quot;document.title=`done`&quot;>Continue</button>'),"
+        " 900)\">Start the job</button> <button onclick=\"this.insertAdjacentHTML('afterend',"
+        " '<button onclick=&quot;document.title=`now`&quot;>Right away</button>')\">Add</button>"
+    )
+    tab = browser.new_page()
+    tab.goto(page.as_uri())
+    recorder = Recorder(tab, start=page.name)
+    _click(recorder, "text=Start the job")
+    recorder.pump(1.5)  # the person waits for the job
+    _click(recorder, "text=Continue")
+    _click(recorder, "text=Add")
+    _click(recorder, "text=Right away")  # came at once: nothing to wait for
+    assert tab.title() == "now"
+    steps = recorder.task()["steps"]
+    tab.close()
+    assert steps == [
+        {"click": "Start the job"},
+        {"wait_for": "Continue"},
+        {"click": "Continue"},
+        {"click": "Add"},
+        {"click": "Right away"},
+    ]
+
+
 def test_recording_needs_a_window_to_act_in(monkeypatch: Any, capsys: Any) -> None:
     from agent.cli import main
 
