@@ -282,7 +282,9 @@ def run_record(args: Any, err: Any) -> int:
         recorder.write(out, args.name)
     for warning in recorder.warnings:
         print(f"warning: {warning}", file=err)
-    print(f"wrote {out} ({len(recorder.task()['steps'])} steps) and its cache", file=err)
+    cache = cache_path_for(out)
+    beside = f" and {cache}" if cache.exists() else ""
+    print(f"wrote {out} ({len(recorder.task()['steps'])} steps){beside}", file=err)
     return 0
 
 
