@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,11 +136,39 @@ def taught_qwen(
         (seen, after.image, '{"answer": "yes", "reason": "it is written at the top"}'),
         (engine.extract_messages("the status text"), after.image, '{"value": "Square pressed"}'),
     ]
-    out = tmp_path_factory.mktemp("taught-qwen3vl")
-    loss = teach(engine, examples, steps=400, out=out)
-    assert loss < 0.05, f"the tiny model did not learn its answers (loss {loss:.3f})"
+
+    def build(out: Path) -> None:
+        loss = teach(engine, examples, steps=400, out=out)
+        assert loss < 0.05, f"the tiny model did not learn its answers (loss {loss:.3f})"
+
+    out = built_once(tmp_path_factory, "taught-qwen3vl", build)
     for name in ("config.json", "tokenizer.json", "preprocessor_config.json"):
         assert (out / name).exists()
+    return out
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A folder built once per test run: under pytest-xdist, the first worker to ask builds it
+    (minutes of teaching a model) and the others wait for it and share it."""
+    import os
+    import shutil
+
+    from filelock import FileLock
+
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        out = tmp_path_factory.mktemp(name)
+        build(out)
+        return out
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's
+    out, done = shared / name, shared / f"{name}.done"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir()
+            build(out)
+            done.touch()
     return out
 
 

@@ -29,6 +29,14 @@ class _Counting(OfflineEngine):
         return super().locate(*args, **kwargs)
 
 
+def _recording(browser: Any, page: Path, html: str) -> tuple[Any, Recorder]:
+    """A page of our own, written to ``page``, open with a recorder attached."""
+    page.write_text(html)
+    tab = browser.new_page()
+    tab.goto(page.as_uri())
+    return tab, Recorder(tab, start=page.name)
+
+
 def _click(recorder: Recorder, selector: str) -> None:
     box = recorder.page.locator(selector).bounding_box()
     recorder.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -134,14 +142,11 @@ def test_a_password_becomes_a_secret_and_its_value_is_written_nowhere(
 def test_a_name_used_twice_is_recorded_with_what_tells_it_apart(
     browser: Any, tmp_path: Path
 ) -> None:
-    page = tmp_path / "twice.html"
-    page.write_text(
+    tab, recorder = _recording(
+        browser, tmp_path / "twice.html",
         "<title>Reports</title><p>Sales <button onclick=\"document.title='sales'\">Export"
-        "</button></p><p>Stock <button onclick=\"document.title='stock'\">Export</button></p>"
-    )
-    tab = browser.new_page()
-    tab.goto(page.as_uri())
-    recorder = Recorder(tab, start=page.name)
+        "</button></p><p>Stock <button onclick=\"document.title='stock'\">Export</button></p>",
+    )  # fmt: skip
     _click(recorder, "text=Stock >> button")
     assert tab.title() == "stock", "the person's click still happens"
     path = recorder.write(tmp_path / "twice.yaml")
@@ -152,16 +157,13 @@ def test_a_name_used_twice_is_recorded_with_what_tells_it_apart(
 def test_a_pause_for_something_that_came_late_becomes_a_wait_for(
     browser: Any, tmp_path: Path
 ) -> None:
-    page = tmp_path / "late.html"
-    page.write_text(
+    tab, recorder = _recording(
+        browser, tmp_path / "late.html",
         '<title>Jobs</title><button onclick="setTimeout(() => document.body.insertAdjacentHTML('
         "'beforeend', '<button onclick=&quot;document.title=`done`&quot;>Continue</button>'),"
         " 900)\">Start the job</button> <button onclick=\"this.insertAdjacentHTML('afterend',"
-        " '<button onclick=&quot;document.title=`now`&quot;>Right away</button>')\">Add</button>"
-    )
-    tab = browser.new_page()
-    tab.goto(page.as_uri())
-    recorder = Recorder(tab, start=page.name)
+        " '<button onclick=&quot;document.title=`now`&quot;>Right away</button>')\">Add</button>",
+    )  # fmt: skip
     _click(recorder, "text=Start the job")
     recorder.pump(1.5)  # the person waits for the job
     _click(recorder, "text=Continue")
