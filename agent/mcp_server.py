@@ -142,9 +142,11 @@ class Session:
         return self.agent
 
     def _masked(self, text: str) -> str:
-        if self.agent is not None:
-            return str(self.agent.secrets.mask(text))
-        return text
+        """No answer holds a secret's value (a task file run by `run_task` may type one it
+        does not declare)."""
+        from agent.secrets import Secrets
+
+        return str(Secrets(self.secrets).mask(text)) if self.secrets else text
 
 
 def build_server(session: Session, *, out: Path = Path("runs")) -> Any:
