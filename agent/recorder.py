@@ -57,6 +57,7 @@ class Recorder:
         self.warnings: list[str] = []
         # How each description found its element, read while the page was as the person saw it.
         self._found: list[Any] = []
+        # Only its entry_for is used (entries are kept until write): its path is never written.
         self._entries = LocateCache(Path("recording.cache.yaml"), "write-only")
         self.title = page.title()
         self._events: deque[dict[str, Any]] = deque()
@@ -188,13 +189,11 @@ class Recorder:
         return None
 
     # -- output ----------------------------------------------------------------------------
-    def task(
-        self, name: str | None = None, *, viewport: tuple[int, int] | None = None
-    ) -> dict[str, Any]:
+    def task(self, name: str | None = None) -> dict[str, Any]:
         """The task file's content (as a dict) recorded so far."""
         self._flush()
-        size = viewport or tuple((self.page.viewport_size or {}).values())
-        width, height = tuple(size)[:2] if size else (1280, 800)
+        size = self.page.viewport_size or {"width": 1280, "height": 800}
+        width, height = size["width"], size["height"]
         task: dict[str, Any] = {
             "name": name or f"Recorded on {self.title or self.start}",
             "browser": {"url": self.start, "viewport": {"width": width, "height": height}},
