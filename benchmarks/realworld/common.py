@@ -6,6 +6,7 @@ import os
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +22,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def own_python(name: str, requirements: tuple[str, ...]) -> Path:
+    """The Python of an application's own virtual environment, ``ROOT/.venv-<name>``, made
+    (and ``requirements`` installed from PyPI) the first time, or again when they change."""
+    venv = ROOT / f".venv-{name}"
+    python, stamp = venv / "bin" / "python", venv / ".installed"
+    if not stamp.exists() or stamp.read_text() != " ".join(requirements):
+        print(f"installing {name} into {venv.name} (once; from PyPI)", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *requirements], check=True)
+        stamp.write_text(" ".join(requirements))
+    return python
 
 
 def wait_for_http(url: str, process: subprocess.Popen[Any]) -> None:

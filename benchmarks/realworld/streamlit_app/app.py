@@ -7,34 +7,18 @@ database is emptied before every task and read afterwards."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.realworld.common import ROOT, SqliteApp, expect, free_port
+from benchmarks.realworld.common import SqliteApp, expect, free_port, own_python
 
-VENV = ROOT / ".venv-streamlit"
-PYTHON = VENV / "bin" / "python"
 REQUIREMENTS = ("streamlit==1.67.0", "streamlit-option-menu==0.4.0")
 SCHEMA = (
     "CREATE TABLE orders (customer TEXT, product TEXT, quantity INTEGER, city TEXT, slot TEXT,"
     " notes TEXT)",
     "CREATE TABLE settings (units TEXT, currency TEXT)",
 )
-
-
-def streamlit_python() -> Path:
-    """The Python of Streamlit's own environment, made (and Streamlit installed) the first
-    time."""
-    stamp = VENV / ".installed"
-    if not stamp.exists() or stamp.read_text() != " ".join(REQUIREMENTS):
-        print("installing Streamlit into .venv-streamlit (once; from PyPI)", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", *REQUIREMENTS], check=True)
-        stamp.write_text(" ".join(REQUIREMENTS))
-    return PYTHON
 
 
 class App(SqliteApp):
@@ -49,7 +33,7 @@ class App(SqliteApp):
         self.env = {"APP_URL": f"http://127.0.0.1:{self.port}/"}
 
     def __enter__(self) -> App:
-        python = streamlit_python()
+        python = own_python("streamlit", REQUIREMENTS)
         for table in SCHEMA:
             self.rows(table)
         command = [

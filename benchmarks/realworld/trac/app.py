@@ -10,27 +10,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.realworld.common import ROOT, SqliteApp, expect, free_port
+from benchmarks.realworld.common import ROOT, SqliteApp, expect, free_port, own_python
 
-VENV = ROOT / ".venv-trac"
-PYTHON = VENV / "bin" / "python"
 REQUIREMENTS = ("Trac==1.6", "setuptools<81")
-
-
-def trac_python() -> Path:
-    """The Python of Trac's own environment, made (and Trac installed) the first time."""
-    stamp = VENV / ".installed"
-    if not stamp.exists():
-        print("installing Trac into .venv-trac (once; from PyPI)", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", *REQUIREMENTS], check=True)
-        stamp.write_text(" ".join(REQUIREMENTS))
-    return PYTHON
 
 
 _SEED = """
@@ -67,7 +53,7 @@ class App(SqliteApp):
         subprocess.run([*command, *args], check=True, capture_output=True, cwd=ROOT)
 
     def __enter__(self) -> App:
-        self.python = trac_python()
+        self.python = own_python("trac", REQUIREMENTS)
         self._admin("initenv", "Corpus", "sqlite:db/trac.db")
         self._admin("permission", "add", "anonymous", "TRAC_ADMIN")
         subprocess.run([str(self.python), "-W", "ignore", "-c", _SEED, str(self.home)],
